@@ -1,0 +1,3 @@
+"""slotgrab's model: scenarios, agents, policies, the modelled service, drivers, records, metrics."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,132 @@
+"""The plan: from a scenario, every agent with its identities, traits and random stream.
+
+The plan is a pure function of (scenario, replication): the SimPy driver runs all of it; a
+Locust worker runs a shard of it and draws exactly the same numbers for the same agents,
+because each agent's stream is addressed by its id (:mod:`sim.rng`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from sim.records import AgentLog, IdentityLog
+from sim.rng import Streams
+from sim.scenario.model import BotCrew, PatientSegment, Scenario
+
+__all__ = ["AgentSpec", "Population", "build_population"]
+
+
+@dataclass(frozen=True, slots=True)
+class AgentSpec:
+    """One agent of the plan. Patients have one account/person/ip; a bot lane has pools."""
+
+    agent: int
+    kind: str  # "patient" | "bot"
+    role: str  # which script runs it: "patient", "bot"
+    group: str  # patient segment or bot crew
+    department: str
+    sessions: tuple[str, ...]  # sessions wanted, in order of preference
+    accounts: tuple[int, ...]
+    persons: tuple[int, ...]
+    ips: tuple[int, ...]
+    arrival: float  # seconds relative to T0
+    reaction: float  # seconds; a personal trait
+    rtt: float  # seconds, round trip
+    params: Any  # the PatientSegment or BotCrew
+
+    @property
+    def account(self) -> int:
+        return self.accounts[0]
+
+    @property
+    def person(self) -> int:
+        return self.persons[0]
+
+    @property
+    def ip(self) -> int:
+        return self.ips[0]
+
+
+@dataclass(slots=True)
+class Population:
+    """All agents of a run and their records (``agents`` and ``identities`` tables)."""
+
+    agents: list[AgentSpec]
+    agent_log: AgentLog
+    identity_log: IdentityLog
+
+
+class _Ids:
+    """Hands out consecutive integer ids per identity kind."""
+
+    def __init__(self) -> None:
+        self.next = {"account": 1, "person": 1, "ip": 1}
+
+    def take(self, kind: str, n: int) -> np.ndarray:
+        start = self.next[kind]
+        self.next[kind] = start + n
+        return np.arange(start, start + n, dtype=np.int64)
+
+
+def _patients(sc: Scenario, seg: PatientSegment, index: int, streams: Streams, ids: _Ids, pop: Population) -> None:
+    rng = streams.generator("population:patients", index)
+    n = seg.count
+    dept = sc.department_of(seg)
+    session_ids = tuple(s.id for s in dept.sessions)
+    arrival = seg.arrival_s.sample(rng, n)
+    reaction = seg.reaction_s.sample(rng, n)
+    rtt = seg.rtt_ms.sample(rng, n) / 1000.0
+    first = rng.integers(0, len(session_ids), n)
+    accounts, persons, ips = ids.take("account", n), ids.take("person", n), ids.take("ip", n)
+    for i in range(n):
+        k = int(first[i])
+        prefs = session_ids[k:] + session_ids[:k]
+        _add(pop, "patient", "patient", seg.segment, dept.id, prefs, (int(accounts[i]),), (int(persons[i]),),
+             (int(ips[i]),), float(arrival[i]), float(reaction[i]), float(rtt[i]), seg)
+
+
+def _bots(sc: Scenario, crew: BotCrew, index: int, streams: Streams, ids: _Ids, pop: Population) -> None:
+    rng = streams.generator("population:bots", index)
+    dept = sc.department_of(crew)
+    session_ids = tuple(s.id for s in dept.sessions)
+    accounts, persons, ips = ids.take("account", crew.accounts), ids.take("person", crew.persons), \
+        ids.take("ip", crew.ips)
+    owner = accounts[np.arange(crew.persons) % crew.accounts]  # person k is added to account k mod A
+    first_agent = len(pop.agents)
+    for p, a in zip(persons, owner, strict=True):
+        pop.identity_log.append(int(p), int(a), "bot", crew.crew, first_agent)
+    lanes = crew.devices * crew.lanes
+    rtt = crew.rtt_ms.sample(rng, lanes) / 1000.0
+    for lane in range(lanes):
+        mine = np.arange(lane, crew.persons, lanes) if crew.persons >= lanes else np.array([lane % crew.persons])
+        lane_ips = ips[np.arange(lane, crew.ips, lanes)] if crew.ips >= lanes else ips[[lane % crew.ips]]
+        # stagger lanes inside one firing interval so a device really fires at rate_per_s
+        start = crew.start_s + (lane % crew.lanes) / crew.rate_per_s
+        _add(pop, "bot", "bot", crew.crew, dept.id, session_ids, tuple(int(a) for a in owner[mine]),
+             tuple(int(p) for p in persons[mine]), tuple(int(i) for i in lane_ips), start, 0.0,
+             float(rtt[lane]), crew)
+
+
+def _add(pop: Population, kind: str, role: str, group: str, dept: str, sessions: tuple[str, ...],
+         accounts: tuple[int, ...], persons: tuple[int, ...], ips: tuple[int, ...], arrival: float,
+         reaction: float, rtt: float, params: Any) -> None:
+    agent = len(pop.agents)
+    pop.agents.append(AgentSpec(agent, kind, role, group, dept, sessions, accounts, persons, ips, arrival,
+                                reaction, rtt, params))
+    pop.agent_log.append(agent, kind, group, role, dept, accounts[0], persons[0], ips[0], arrival, reaction, rtt)
+    if kind == "patient":
+        pop.identity_log.append(persons[0], accounts[0], kind, group, agent)
+
+
+def build_population(sc: Scenario, streams: Streams) -> Population:
+    """Patients of every segment, then every crew's lanes; ids are consecutive from 1."""
+    pop = Population([], AgentLog(), IdentityLog())
+    ids = _Ids()
+    for i, seg in enumerate(sc.patients):
+        _patients(sc, seg, i, streams, ids, pop)
+    for i, crew in enumerate(sc.bots):
+        _bots(sc, crew, i, streams, ids, pop)
+    return pop

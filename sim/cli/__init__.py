@@ -1,0 +1,1 @@
+"""The ``slotgrab`` command line."""

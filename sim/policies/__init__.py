@@ -1,0 +1,1 @@
+"""Anti-bot and allocation policies: registered plug-ins sharing one hook signature."""

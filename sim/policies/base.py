@@ -1,0 +1,115 @@
+"""What a policy is: a small, parameterised plug-in with hooks into the booking service.
+
+Every policy subclasses :class:`Policy`, declares ``name``, a pydantic ``Params`` model and a
+docstring that explains its semantics, and overrides only the hooks it needs:
+
+- :meth:`Policy.release_batches` — when each session's slots go online (randomized release,
+  reserved share);
+- :meth:`Policy.before` — look at a request before the service acts on it and return a
+  :class:`Verdict` to refuse it (rate limit, CAPTCHA, blacklist, real-name rules), delay it
+  (slow queue) or answer it instead of the service (lottery entry, waiting-room ticket);
+- :meth:`Policy.after` — observe the reply (counters for blacklists, cancellation penalties);
+- :meth:`Policy.return_at` — when a cancelled or expired slot is bookable again (quarantine,
+  on-site pool).
+
+Policies get the clock as an argument (``now``: seconds relative to T0, simulated or wall)
+and keep state only in ``ctx.store``, so the simulator and the reference service run the very
+same objects.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, ClassVar
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict
+
+from sim.policies.store import StateStore
+
+if TYPE_CHECKING:
+    from sim.domain.ledger import Ledger
+
+__all__ = ["NoParams", "Policy", "PolicyContext", "Request", "Verdict"]
+
+
+class NoParams(BaseModel):
+    """A policy without parameters."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+@dataclass(frozen=True, slots=True)
+class Request:
+    """A request as policies see it: operation, identities (account, person, client IP) and args.
+
+    ``agent`` is known only in the simulator (-1 elsewhere); policies must not depend on it.
+    """
+
+    op: str
+    account: int
+    person: int
+    ip: int
+    args: dict[str, Any] = field(default_factory=dict)
+    agent: int = -1
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    """A policy's answer to a request.
+
+    ``code`` set: the service answers with it and does not perform the operation
+    (``rate_limited`` with ``retry_after``, ``captcha_required`` with a challenge in ``body``,
+    ``queued`` for a lottery entry …). ``code`` None with ``delay_s`` > 0: the request goes on
+    but is served ``delay_s`` later (slow queue). ``cost_s`` is the service time the check
+    itself costs (e.g. verifying proof-of-work).
+    """
+
+    code: str | None = None
+    body: dict[str, Any] = field(default_factory=dict)
+    retry_after: float | None = None
+    delay_s: float = 0.0
+
+
+@dataclass(slots=True)
+class PolicyContext:
+    """What a policy may use: the shared state store, its own random stream, the ledger, and
+    the supply (department and date of each session)."""
+
+    store: StateStore
+    rng: np.random.Generator
+    ledger: Ledger
+    hold_ttl_s: float
+    session_department: dict[str, str]
+    session_date: dict[str, str]
+
+
+class Policy:
+    """Base class of every policy. The defaults do nothing: FCFS is a policy with no overrides."""
+
+    name: ClassVar[str] = ""
+    Params: ClassVar[type[BaseModel]] = NoParams
+
+    def __init__(self, params: BaseModel, ctx: PolicyContext) -> None:
+        self.params = params
+        self.ctx = ctx
+
+    @classmethod
+    def summary(cls) -> str:
+        """First line of the docstring."""
+        return (cls.__doc__ or "").strip().splitlines()[0] if cls.__doc__ else ""
+
+    def release_batches(self, session: str, batches: list[tuple[float, int]]) -> list[tuple[float, int]]:
+        """Transform a session's release plan ``[(time, slots)]``; default: unchanged."""
+        return batches
+
+    def before(self, req: Request, now: float) -> Verdict | None:
+        """Inspect a request before the service acts; None lets it through."""
+        return None
+
+    def after(self, req: Request, code: str, body: dict[str, Any], now: float) -> None:
+        """Observe the service's answer to a request that went through."""
+
+    def return_at(self, session: str, slot: int, now: float) -> float | None:
+        """When a slot freed at ``now`` is bookable again; None: no opinion."""
+        return None

@@ -1,0 +1,69 @@
+"""A scenario's policy stack: the registered policies it names, built and composed in order."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Any
+
+from sim.policies.base import Policy, PolicyContext, Request, Verdict
+from sim.policies.registry import get_policy
+from sim.scenario.model import PolicySpec
+
+__all__ = ["PolicyStack"]
+
+
+class PolicyStack:
+    """Policies applied in stack order. ``before`` stops at the first refusal and adds up delays;
+    ``release_batches`` is folded through every policy; ``return_at`` takes the first opinion."""
+
+    def __init__(self, policies: Sequence[Policy]) -> None:
+        self.policies = tuple(policies)
+
+    @classmethod
+    def build(cls, specs: Sequence[PolicySpec], make_ctx: Any) -> PolicyStack:
+        """Instantiate each spec; ``make_ctx(index, name)`` gives each policy its context
+        (its own random stream, the shared store)."""
+        out = []
+        for i, spec in enumerate(specs):
+            pcls = get_policy(spec.name)
+            out.append(pcls(pcls.Params.model_validate(spec.params), make_ctx(i, spec.name)))
+        return cls(out)
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return tuple(p.name for p in self.policies)
+
+    def release_batches(self, session: str, batches: list[tuple[float, int]]) -> list[tuple[float, int]]:
+        for p in self.policies:
+            batches = p.release_batches(session, batches)
+        return batches
+
+    def before(self, req: Request, now: float) -> Verdict | None:
+        delay = 0.0
+        for p in self.policies:
+            v = p.before(req, now)
+            if v is None:
+                continue
+            if v.code is not None:
+                return v
+            delay += v.delay_s
+        return Verdict(delay_s=delay) if delay > 0 else None
+
+    def after(self, req: Request, code: str, body: dict[str, Any], now: float) -> None:
+        for p in self.policies:
+            p.after(req, code, body, now)
+
+    def return_at(self, session: str, slot: int, now: float) -> float | None:
+        """When a freed slot is bookable again: the first policy's opinion, else at once.
+        ``math.inf`` from a policy means never (it leaves the online pool) → None."""
+        for p in self.policies:
+            due = p.return_at(session, slot, now)
+            if due is not None:
+                return None if math.isinf(due) else due
+        return now
+
+
+def make_context(**kw: Any) -> PolicyContext:
+    """Shorthand used by services and tests."""
+    return PolicyContext(**kw)

@@ -1,0 +1,98 @@
+"""Load scenario YAML into a :class:`Scenario`, with one clear message on bad input.
+
+A bad file raises :class:`ScenarioError` whose message names the file, the field path, the
+offending value and what is allowed; the CLI prints it without a traceback.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from sim.scenario.model import Scenario
+from sim.scenario.overrides import OverrideError, apply_overrides
+
+__all__ = ["ScenarioError", "load_scenario", "scenario_dir", "shipped_scenarios"]
+
+
+class ScenarioError(ValueError):
+    """A scenario file (or override) that cannot be used; the message says why."""
+
+
+def scenario_dir() -> Path:
+    """The shipped ``scenarios/`` folder (next to the source tree or installed as data)."""
+    here = Path(__file__).resolve().parents[2] / "scenarios"
+    return here
+
+
+def shipped_scenarios() -> Iterator[Path]:
+    """Paths of the shipped scenario files, sorted by name."""
+    yield from sorted(scenario_dir().glob("*.yaml"))
+
+
+def resolve_path(name_or_path: str | Path) -> Path:
+    """A path as given, or the shipped scenario of that name (``release-peak``)."""
+    p = Path(name_or_path)
+    if p.exists():
+        return p
+    shipped = scenario_dir() / f"{name_or_path}.yaml"
+    if shipped.exists():
+        return shipped
+    names = [q.stem for q in shipped_scenarios()]
+    raise ScenarioError(f"{name_or_path}: no such file and no shipped scenario of that name; shipped: {names}")
+
+
+def _format_loc(loc: tuple[Any, ...]) -> str:
+    # pydantic puts union tags and validator names into loc; keep the field path only
+    parts = [str(p) for p in loc if not (isinstance(p, str) and p.startswith(("function-", "tagged-")))]
+    return ".".join(parts) or "(top level)"
+
+
+def format_validation_error(source: str, exc: ValidationError) -> str:
+    """One line per problem: ``file: field.path: value X: what is allowed``."""
+    lines = []
+    for err in exc.errors(include_url=False):
+        value = err.get("input")
+        shown = repr(value) if not isinstance(value, dict | list) else type(value).__name__
+        if len(shown) > 80:
+            shown = shown[:77] + "..."
+        msg = err["msg"].removeprefix("Value error, ")
+        if err["type"] == "missing":
+            lines.append(f"{source}: {_format_loc(err['loc'])}: required field is missing")
+        elif err["type"] == "extra_forbidden":
+            lines.append(f"{source}: {_format_loc(err['loc'])}: unknown field (value {shown})")
+        else:
+            lines.append(f"{source}: {_format_loc(err['loc'])}: value {shown}: {msg}")
+    return "\n".join(lines)
+
+
+def parse_scenario(data: Any, source: str, overrides: dict[str, Any] | None = None) -> Scenario:
+    """Validate already-parsed YAML data (with overrides) into a Scenario."""
+    if not isinstance(data, dict):
+        raise ScenarioError(f"{source}: top level must be a mapping of fields, got {type(data).__name__}")
+    try:
+        if overrides:
+            data = apply_overrides(data, overrides)
+        return Scenario.model_validate(data)
+    except OverrideError as exc:
+        raise ScenarioError(f"{source}: --set {exc}") from None
+    except ValidationError as exc:
+        raise ScenarioError(format_validation_error(source, exc)) from None
+
+
+def load_scenario(path: str | Path, overrides: dict[str, Any] | None = None) -> Scenario:
+    """Read, parse and validate a scenario file (or a shipped scenario's name)."""
+    p = resolve_path(path)
+    try:
+        data = yaml.safe_load(p.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        raise ScenarioError(f"{p}:{where}: not valid YAML: {getattr(exc, 'problem', exc)}") from None
+    except OSError as exc:
+        raise ScenarioError(f"{p}: cannot read: {exc.strerror}") from None
+    return parse_scenario(data, str(p), overrides)

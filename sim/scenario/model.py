@@ -1,0 +1,259 @@
+"""The scenario: a frozen, validated description of one release and everyone who races for it.
+
+Times are seconds relative to the release instant T0 (negative = before). A YAML file is parsed
+once into :class:`Scenario`; variants are made with :meth:`Scenario.with_overrides` (validated
+copies), never by mutation.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
+
+from sim.scenario.distributions import Const, Exponential, LogNormal, Normal, Uniform, as_dist
+
+__all__ = [
+    "BotCrew",
+    "Department",
+    "DistField",
+    "Horizon",
+    "PatientSegment",
+    "PolicySpec",
+    "Release",
+    "Scenario",
+    "ServiceModel",
+    "Session",
+    "Supply",
+]
+
+DistField = Annotated[
+    Const | Normal | Uniform | Exponential | LogNormal,
+    Field(discriminator="dist"),
+    BeforeValidator(as_dist),
+]
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+
+
+class Session(_Frozen):
+    """One clinic session (doctor, date, period) with a number of bookable slots."""
+
+    id: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")
+    capacity: int = Field(ge=1, le=100_000)
+    doctor: str = ""
+    date: str = Field("", description="ISO date of the clinic day; rules 'per day' use it")
+    period: Literal["am", "pm", "night", ""] = ""
+    release_offset_s: float = Field(0.0, description="release instant relative to T0")
+
+
+class Department(_Frozen):
+    """A department of a hospital, with its clinic sessions."""
+
+    id: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")
+    hospital: str = "h1"
+    level: Literal["general", "expert"] = "expert"
+    sessions: tuple[Session, ...] = Field(min_length=1)
+    release_offset_s: float = Field(0.0, description="added to each session's offset (staggering)")
+
+
+class Supply(_Frozen):
+    """What is released: departments and their sessions."""
+
+    departments: tuple[Department, ...] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _unique_ids(self) -> Supply:
+        seen: set[str] = set()
+        for dept in self.departments:
+            for s in dept.sessions:
+                if s.id in seen:
+                    raise ValueError(f"session id {s.id!r} is used twice; session ids must be unique")
+                seen.add(s.id)
+        if len({d.id for d in self.departments}) != len(self.departments):
+            raise ValueError("department ids must be unique")
+        return self
+
+    def department(self, dept_id: str) -> Department:
+        """The department with this id (KeyError if none)."""
+        for d in self.departments:
+            if d.id == dept_id:
+                return d
+        raise KeyError(dept_id)
+
+
+class Release(_Frozen):
+    """When sessions become bookable, and how long an unpaid hold lasts."""
+
+    at_s: float = Field(0.0, description="T0 offset of the release; scenario times are relative to T0")
+    clock: str = Field("07:00", pattern=r"^\d{2}:\d{2}$", description="wall-clock label of T0")
+    hold_ttl_s: float = Field(900.0, gt=0, description="an unpaid hold expires after this")
+
+
+class Horizon(_Frozen):
+    """The simulated window around T0."""
+
+    before_s: float = Field(120.0, ge=0)
+    after_s: float = Field(1800.0, gt=0)
+
+
+class PatientSegment(_Frozen):
+    """A group of patients who behave alike (e.g. young on mobile, elderly, slow network)."""
+
+    segment: str = Field(min_length=1, max_length=32)
+    count: int = Field(ge=0, le=5_000_000)
+    department: str | None = Field(None, description="department wanted (default: the first)")
+    arrival_s: DistField = Field(description="arrival relative to T0")
+    reaction_s: DistField = Field(
+        default_factory=lambda: LogNormal(dist="lognormal", median=0.27, p95=0.6, floor=0.1),
+        description="from seeing bookable slots to pressing 'book'",
+    )
+    think_s: DistField = Field(
+        default_factory=lambda: LogNormal(dist="lognormal", median=2.0, p95=6.0),
+        description="pause before a retry or refresh",
+    )
+    pay_s: DistField = Field(
+        default_factory=lambda: LogNormal(dist="lognormal", median=20.0, p95=60.0),
+        description="from a hold to confirming payment",
+    )
+    rtt_ms: DistField = Field(default_factory=lambda: Const(value=60.0), description="network RTT")
+    retries: int = Field(10, ge=0, le=10_000)
+    patience_s: float = Field(600.0, gt=0, description="gives up this long after arriving")
+    flexibility: float = Field(1.0, ge=0, le=1, description="P(accepts any session of the dept)")
+
+
+class BotCrew(_Frozen):
+    """A scalper crew: devices running a grab plug-in with pools of identities."""
+
+    crew: str = Field(min_length=1, max_length=32)
+    department: str | None = None
+    devices: int = Field(ge=1, le=10_000)
+    rate_per_s: float = Field(gt=0, le=10_000, description="requests per second per device")
+    lanes: int = Field(4, ge=1, le=256, description="concurrent connections per device")
+    accounts: int = Field(ge=1)
+    ips: int = Field(ge=1)
+    persons: int = Field(ge=1)
+    start_s: float = Field(-1.0, description="when the plug-in starts firing, relative to T0")
+    rtt_ms: DistField = Field(default_factory=lambda: Const(value=20.0))
+    pay_s: DistField = Field(default_factory=lambda: Const(value=0.5))
+    give_up_after_sold_out_s: float = Field(30.0, ge=0)
+    max_slots: int = Field(1_000_000, ge=1, description="stop after this many bookings")
+
+
+class ServiceModel(_Frozen):
+    """The booking service as the simulator sees it: workers, backlog, service times, timeouts."""
+
+    workers: int = Field(8, ge=1, le=100_000)
+    backlog: int = Field(512, ge=0, description="queued requests beyond this are rejected (503)")
+    timeout_s: float = Field(10.0, gt=0, description="client gives up waiting after this")
+    service_ms: dict[str, DistField] = Field(
+        default_factory=lambda: {
+            "list_sessions": Exponential(dist="exponential", mean=1.0),
+            "hold": Exponential(dist="exponential", mean=2.0),
+            "confirm": Exponential(dist="exponential", mean=3.0),
+            "cancel": Exponential(dist="exponential", mean=2.0),
+        }
+    )
+    default_service_ms: DistField = Field(default_factory=lambda: Exponential(dist="exponential", mean=2.0))
+
+    def service_dist(self, op: str) -> Any:
+        """The service-time distribution (milliseconds) of one operation."""
+        return self.service_ms.get(op, self.default_service_ms)
+
+
+class PolicySpec(_Frozen):
+    """One entry of a policy stack: a registered policy name and its parameters."""
+
+    name: str
+    params: dict[str, Any] = Field(default_factory=dict)
+
+    @property
+    def label(self) -> str:
+        """Short name for tables: the policy name, with its parameters if any."""
+        if not self.params:
+            return self.name
+        inner = ",".join(f"{k}={v}" for k, v in sorted(self.params.items()))
+        return f"{self.name}({inner})"
+
+
+def _policy_spec(value: Any) -> Any:
+    """``fcfs`` or ``{rate_limit: {key: ip}}`` or ``{name: …, params: …}`` → PolicySpec input."""
+    if isinstance(value, str):
+        return {"name": value}
+    if isinstance(value, dict) and len(value) == 1 and "name" not in value:
+        ((name, params),) = value.items()
+        return {"name": name, "params": params or {}}
+    return value
+
+
+PolicyField = Annotated[PolicySpec, BeforeValidator(_policy_spec)]
+StackField = Annotated[tuple[PolicyField, ...], BeforeValidator(lambda v: [v] if isinstance(v, str | dict) else v)]
+
+
+class Scenario(_Frozen):
+    """A whole scenario: supply, release, patients, bots, service, policy stack and run settings."""
+
+    name: str = Field(min_length=1, max_length=64, pattern=r"^[a-z0-9][a-z0-9_-]*$")
+    description: str = ""
+    seed: int = Field(20261122, ge=0, lt=2**63)
+    replications: int = Field(10, ge=1, le=10_000)
+    horizon: Horizon = Field(default_factory=Horizon)
+    supply: Supply
+    release: Release = Field(default_factory=Release)
+    patients: tuple[PatientSegment, ...] = Field(min_length=1)
+    bots: tuple[BotCrew, ...] = ()
+    service: ServiceModel = Field(default_factory=ServiceModel)
+    policies: StackField = Field(default_factory=lambda: (PolicySpec(name="fcfs"),))
+    compare: tuple[StackField, ...] = ()
+    gates: dict[str, tuple[str, ...]] = Field(default_factory=dict)
+
+    @field_validator("policies", "compare")
+    @classmethod
+    def _known_policies(cls, value: Any) -> Any:
+        from sim.policies.registry import validate_stack  # registry imports no scenario code
+
+        stacks = value if value and isinstance(value[0], tuple) else (value,)
+        for stack in stacks:
+            validate_stack(stack)
+        return value
+
+    @model_validator(mode="after")
+    def _departments_exist(self) -> Scenario:
+        known = {d.id for d in self.supply.departments}
+        for kind, groups in (("patients", self.patients), ("bots", self.bots)):
+            for i, g in enumerate(groups):
+                if g.department is not None and g.department not in known:
+                    raise ValueError(
+                        f"{kind}.{i}.department: {g.department!r} is not a department; "
+                        f"allowed: {sorted(known)}"
+                    )
+        return self
+
+    def department_of(self, group: PatientSegment | BotCrew) -> Department:
+        """The department a patient segment or crew goes for (default: the first one)."""
+        if group.department is None:
+            return self.supply.departments[0]
+        return self.supply.department(group.department)
+
+    def with_policies(self, stack: tuple[PolicySpec, ...]) -> Scenario:
+        """The same scenario under another policy stack."""
+        return self.model_copy(update={"policies": stack})
+
+    def with_overrides(self, overrides: dict[str, Any]) -> Scenario:
+        """A validated copy with dotted-path overrides applied (``{"service.workers": 4}``)."""
+        from sim.scenario.overrides import apply_overrides
+
+        data = apply_overrides(self.model_dump(mode="python", by_alias=True), overrides)
+        return Scenario.model_validate(data)
+
+    @property
+    def patient_count(self) -> int:
+        """Total patients over all segments."""
+        return sum(p.count for p in self.patients)
+
+    @property
+    def capacity(self) -> int:
+        """Total slots over all sessions."""
+        return sum(s.capacity for d in self.supply.departments for s in d.sessions)

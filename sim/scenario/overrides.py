@@ -1,0 +1,70 @@
+"""Dotted-path overrides (``--set service.workers=4``) applied to a scenario's raw data.
+
+A path step is a mapping key, a list index, or for lists of named items (patient segments,
+bot crews, departments, sessions) the item's name: ``patients.elderly.count=900``.
+Values are parsed as YAML, so ``--set bots=[]`` and ``--set policies=[lottery]`` work.
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+import yaml
+
+__all__ = ["OverrideError", "apply_overrides", "parse_set_options"]
+
+_NAME_KEYS = ("segment", "crew", "id", "name")
+
+
+class OverrideError(ValueError):
+    """An override names a path that does not exist or is malformed."""
+
+
+def parse_set_options(options: list[str] | tuple[str, ...]) -> dict[str, Any]:
+    """``["a.b=1", "c=[x]"]`` → ``{"a.b": 1, "c": ["x"]}`` (values parsed as YAML)."""
+    out: dict[str, Any] = {}
+    for opt in options:
+        path, sep, raw = opt.partition("=")
+        if not sep or not path.strip():
+            raise OverrideError(f"--set {opt!r}: expected PATH=VALUE, e.g. service.workers=4")
+        try:
+            out[path.strip()] = yaml.safe_load(raw) if raw.strip() else ""
+        except yaml.YAMLError as exc:
+            raise OverrideError(f"--set {opt!r}: value is not valid YAML ({exc})") from None
+    return out
+
+
+def _step(node: Any, key: str, path: str) -> Any:
+    if isinstance(node, dict):
+        return key
+    if isinstance(node, list | tuple):
+        if key.lstrip("-").isdigit():
+            idx = int(key)
+            if -len(node) <= idx < len(node):
+                return idx
+            raise OverrideError(f"{path}: index {idx} out of range (0..{len(node) - 1})")
+        for i, item in enumerate(node):
+            if isinstance(item, dict) and any(item.get(k) == key for k in _NAME_KEYS):
+                return i
+        names = [next((it.get(k) for k in _NAME_KEYS if k in it), None) for it in node if isinstance(it, dict)]
+        raise OverrideError(f"{path}: no item named {key!r}; allowed: indexes or {names}")
+    raise OverrideError(f"{path}: cannot descend into a {type(node).__name__}")
+
+
+def apply_overrides(data: dict[str, Any], overrides: dict[str, Any]) -> dict[str, Any]:
+    """A deep copy of ``data`` with each dotted path set to its value."""
+    out = copy.deepcopy(data)
+    for path, value in overrides.items():
+        parts = path.split(".")
+        node: Any = out
+        for depth, part in enumerate(parts[:-1]):
+            key = _step(node, part, ".".join(parts[: depth + 1]))
+            if isinstance(node, dict) and key not in node:
+                node[key] = {}
+            if isinstance(node, tuple):
+                raise OverrideError(f"{path}: cannot assign into a tuple")
+            node = node[key]
+        last = _step(node, parts[-1], path)
+        node[last] = value
+    return out

@@ -1,0 +1,75 @@
+"""The service's front door: ``workers`` servers, first come first served, a bounded backlog.
+
+For a FCFS multi-server queue, a request's start time is ``max(arrival, earliest free worker)``
+and start times never decrease in arrival order; so each request's start and finish are known
+the moment it arrives, with one heap operation, and the operation can be performed in arrival
+order with the clock set to its start time. A request that finds ``backlog`` others already
+waiting is turned away (503), as a saturated server's accept queue does.
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections import deque
+
+import numpy as np
+
+from sim.scenario.model import ServiceModel
+
+__all__ = ["ServerQueue", "ServiceTimes"]
+
+
+class ServerQueue:
+    """FCFS c-server queue with a bounded number of waiting requests."""
+
+    __slots__ = ("_free_at", "_waiting", "backlog", "busy_s", "rejected", "served")
+
+    def __init__(self, workers: int, backlog: int, t0: float = 0.0) -> None:
+        self._free_at = [t0] * workers  # min-heap: when each worker is next free
+        self._waiting: deque[float] = deque()  # start times of accepted requests not yet started
+        self.backlog = backlog
+        self.served = 0
+        self.rejected = 0
+        self.busy_s = 0.0
+
+    def waiting(self, now: float) -> int:
+        """Requests accepted but not yet started at ``now``."""
+        w = self._waiting
+        while w and w[0] <= now:
+            w.popleft()
+        return len(w)
+
+    def admit(self, now: float, service_s: float) -> float | None:
+        """Accept a request arriving at ``now`` needing ``service_s``: its start time, or None
+        if the backlog is full."""
+        earliest = self._free_at[0]
+        if earliest > now and self.waiting(now) >= self.backlog:
+            self.rejected += 1
+            return None
+        start = earliest if earliest > now else now
+        heapq.heapreplace(self._free_at, start + service_s)
+        if start > now:
+            self._waiting.append(start)
+        self.served += 1
+        self.busy_s += service_s
+        return start
+
+
+class ServiceTimes:
+    """Per-operation service times (seconds), drawn in blocks from one named stream."""
+
+    BLOCK = 4096
+
+    def __init__(self, model: ServiceModel, rng: np.random.Generator) -> None:
+        self._model = model
+        self._rng = rng
+        self._blocks: dict[str, list[float]] = {}
+
+    def draw(self, op: str) -> float:
+        """The next service time for ``op``."""
+        block = self._blocks.get(op)
+        if not block:
+            block = (self._model.service_dist(op).sample(self._rng, self.BLOCK) / 1000.0).tolist()
+            block.reverse()
+            self._blocks[op] = block
+        return block.pop()
