@@ -34,14 +34,18 @@ STATUS_OF: dict[str, int] = {
     "unauthorized": 401,
     "forbidden": 403,
     "blocked": 403,
+    "frozen": 403,  # account frozen after a cancellation until re-verified (op ``reverify``)
+    "referral_required": 403,  # expert slot needs a referral the person does not hold
     "not_found": 404,
     "sold_out": 409,
     "conflict": 409,
     "rule_violation": 409,
+    "lottery": 409,  # the session is allocated by a draw: enter with op ``lottery_enter``
     "expired": 410,
     "not_released": 425,
     "captcha_required": 428,
     "captcha_failed": 428,
+    "waiting_room": 428,  # admission token needed: take a ticket with op ``enter_queue``
     "rate_limited": 429,
     "overloaded": 503,
     "timeout": 504,

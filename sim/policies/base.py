@@ -10,7 +10,14 @@ docstring that explains its semantics, and overrides only the hooks it needs:
   (slow queue) or answer it instead of the service (lottery entry, waiting-room ticket);
 - :meth:`Policy.after` — observe the reply (counters for blacklists, cancellation penalties);
 - :meth:`Policy.return_at` — when a cancelled or expired slot is bookable again (quarantine,
-  on-site pool).
+  on-site pool);
+- :meth:`Policy.hold_ttl` — how long an unpaid hold lives (hold TTL policy).
+
+A policy may also *answer operations of its own* (``lottery_enter``, ``enter_queue`` …): it lists
+them in ``ops`` and answers them from :meth:`Policy.before` with a code (``ok``/``queued`` …), so
+the service never sees them. ``codes`` lists the response codes it can give (documentation and
+``slotgrab policies``). Policies that allocate slots themselves (lottery, waitlist) do it through
+``ctx.ledger`` (``advance``, ``hold``), which the reference service backs with its database.
 
 Policies get the clock as an argument (``now``: seconds relative to T0, simulated or wall)
 and keep state only in ``ctx.store``, so the simulator and the reference service run the very
@@ -89,6 +96,8 @@ class Policy:
 
     name: ClassVar[str] = ""
     Params: ClassVar[type[BaseModel]] = NoParams
+    ops: ClassVar[tuple[str, ...]] = ()  # operations this policy answers itself
+    codes: ClassVar[tuple[str, ...]] = ()  # response codes this policy may give
 
     def __init__(self, params: BaseModel, ctx: PolicyContext) -> None:
         self.params = params
@@ -108,8 +117,14 @@ class Policy:
         return None
 
     def after(self, req: Request, code: str, body: dict[str, Any], now: float) -> None:
-        """Observe the service's answer to a request that went through."""
+        """Observe the service's answer to a request that went through. A policy may add
+        advisory keys to ``body`` (e.g. ``waitlist``: the op to join one); it never changes
+        the code or keys the service set."""
 
     def return_at(self, session: str, slot: int, now: float) -> float | None:
         """When a slot freed at ``now`` is bookable again; None: no opinion."""
         return None
+
+    def hold_ttl(self, ttl: float) -> float:
+        """How long an unpaid hold lives, given the scenario's (or the previous policy's) ``ttl``."""
+        return ttl

@@ -15,7 +15,8 @@ __all__ = ["PolicyStack"]
 
 class PolicyStack:
     """Policies applied in stack order. ``before`` stops at the first refusal and adds up delays;
-    ``release_batches`` is folded through every policy; ``return_at`` takes the first opinion."""
+    ``release_batches`` and ``hold_ttl`` are folded through every policy; ``return_at`` takes
+    the first opinion."""
 
     def __init__(self, policies: Sequence[Policy]) -> None:
         self.policies = tuple(policies)
@@ -33,6 +34,16 @@ class PolicyStack:
     @property
     def names(self) -> tuple[str, ...]:
         return tuple(p.name for p in self.policies)
+
+    @property
+    def ops(self) -> tuple[str, ...]:
+        """Operations answered by the policies of this stack."""
+        return tuple(op for p in self.policies for op in p.ops)
+
+    def hold_ttl(self, ttl: float) -> float:
+        for p in self.policies:
+            ttl = p.hold_ttl(ttl)
+        return ttl
 
     def release_batches(self, session: str, batches: list[tuple[float, int]]) -> list[tuple[float, int]]:
         for p in self.policies:

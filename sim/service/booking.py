@@ -43,7 +43,7 @@ class BookingService:
         self.ledger = ledger
         self.stack = stack
         self.store = store
-        self.hold_ttl = scenario.release.hold_ttl_s
+        self.hold_ttl = stack.hold_ttl(scenario.release.hold_ttl_s)
         self.opens_at: dict[str, float] = {}
         self.by_department: dict[str, list[str]] = {}
         base = scenario.release.at_s
@@ -68,7 +68,8 @@ class BookingService:
                 return Reply("deferred", delay_s=verdict.delay_s)
         op = self._ops.get(req.op)
         if op is None:
-            return Reply("bad_request", {"error": f"unknown operation {req.op!r}; allowed: {sorted(self._ops)}"})
+            allowed = sorted([*self._ops, *self.stack.ops])
+            return Reply("bad_request", {"error": f"unknown operation {req.op!r}; allowed: {allowed}"})
         reply = op(req, now)
         self.stack.after(req, reply.code, reply.body, now)
         return reply
