@@ -31,6 +31,7 @@ STATUS_OF: dict[str, int] = {
     "ok": 200,
     "queued": 202,
     "bad_request": 400,
+    "invalid": 422,
     "unauthorized": 401,
     "forbidden": 403,
     "blocked": 403,
