@@ -50,6 +50,11 @@ class Columns:
         for add, value in zip(self._appenders, row, strict=True):
             add(value)
 
+    def appenders(self) -> tuple[Any, ...]:
+        """One ``append(value)`` per column, in ``SCHEMA`` order: the hot-path way to add a row
+        (call each once per row; :meth:`append` does the same, about 5× slower)."""
+        return tuple(self._appenders)
+
     def __len__(self) -> int:
         return len(self._cols[0]) if self._cols else 0
 

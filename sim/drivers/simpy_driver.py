@@ -1,12 +1,17 @@
 """The SimPy driver: runs a population of agents against the modelled booking service.
 
-Per call, two SimPy events: the request reaching the service (its start and finish are then
-known, :mod:`sim.service.queueing`, and the operation is performed with the clock at its start)
-and the answer reaching the client. Consecutive ``Wait`` actions are folded into the next
-call's send time: agents learn time only from responses, so advancing a generator early is
-unobservable and saves an event per wait.
+One SimPy event per request: the request reaching the service. Its start and finish are then
+known (:mod:`sim.service.queueing`), the operation is performed with the clock at its start,
+and the answer — stamped with the time it reaches the client — is handed to the agent at once,
+which runs on to its next call. Agents learn time only from the ``t`` on responses, so running
+a generator ahead of the simulated clock is unobservable; it saves the event for the answer and
+one per ``Wait`` (consecutive waits fold into the next call's send time). An answer that would
+reach the client after the horizon is never delivered (the agent is cut, as before).
 
-Ties at the same instant are ordered on purpose: agents are started in a seeded random
+Each agent is itself the SimPy event that wakes it, re-scheduled for each of its requests with
+``env.schedule``: no event object, callback list or payload tuple is allocated per request.
+
+Ties at the same instant are ordered on purpose: agents are scheduled in a seeded random
 permutation, so two agents arriving together reach the service in an order that is a fair coin
 per seed, never the order in which the scenario listed them.
 """
@@ -14,15 +19,16 @@ per seed, never the order in which the scenario listed them.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+import time
+from collections.abc import Callable
 from typing import Any
 
 import simpy
-from simpy.events import Timeout
+from simpy.events import NORMAL, Event
 
 from sim.agents import script_for
 from sim.agents.actions import Call, Outcome, Response, Wait
-from sim.agents.population import AgentSpec, build_population
+from sim.agents.population import AgentSpec, Population, build_population
 from sim.domain.invariants import check_invariants
 from sim.domain.ledger import Ledger
 from sim.policies.base import PolicyContext, Request
@@ -36,19 +42,31 @@ from sim.service.queueing import ServerQueue, ServiceTimes
 
 __all__ = ["run_simulation"]
 
-_BURDEN = {"captcha": 1, "queue": 2, "slow": 2}  # Wait reasons that count as patient burden
+_BURDEN = frozenset({"captcha", "queue", "slow"})  # Wait reasons that count as patient burden
+_OVERLOADED = Reply("overloaded")
+_CUT = Outcome("cut", detail="still running at the end of the horizon")
 
 
-@dataclass(slots=True)
-class _Run:
-    """One running agent."""
+class _Run(Event):
+    """One running agent, and the event that wakes it: at its start, then at each request's
+    arrival at the service (``call`` sent at ``t_send``)."""
 
-    spec: AgentSpec
-    gen: Any
-    calls: int = 0
-    burden: float = 0.0
-    captcha: float = 0.0
-    queued: float = 0.0
+    __slots__ = ("burden", "call", "calls", "captcha", "gen", "half_rtt", "queued", "spec",
+                 "t_send")
+
+    def __init__(self, env: simpy.Environment, spec: AgentSpec) -> None:
+        self.env = env
+        self._ok = True
+        self._value = None
+        self.spec = spec
+        self.half_rtt = spec.rtt / 2
+        self.gen: Any = None
+        self.call: Call | None = None
+        self.t_send = 0.0
+        self.calls = 0
+        self.burden = 0.0
+        self.captcha = 0.0
+        self.queued = 0.0
 
 
 class _Driver:
@@ -68,31 +86,39 @@ class _Driver:
         self.timeout_s = sc.service.timeout_s
         self.end = sc.horizon.after_s
         self.running: dict[int, _Run] = {}
+        # shared, never-mutated callback lists: SimPy only iterates over them
+        self._on_start: list[Callable[[Event], None]] = [self._start]
+        self._on_arrive: list[Callable[[Event], None]] = [self._arrive]
+        self._record = self.requests.appenders()
 
     def _policy_ctx(self, index: int, name: str) -> PolicyContext:
         depts = {s.id: d.id for d in self.sc.supply.departments for s in d.sessions}
         dates = {s.id: s.date for d in self.sc.supply.departments for s in d.sessions}
-        return PolicyContext(self.store, self.streams.generator(f"policy:{name}", index), self.ledger,
-                             self.sc.release.hold_ttl_s, depts, dates)
+        rng = self.streams.generator(f"policy:{name}", index)
+        return PolicyContext(self.store, rng, self.ledger, self.sc.release.hold_ttl_s, depts, dates)
 
     # ---- agents ----------------------------------------------------------------------------
     def start_all(self, agents: list[AgentSpec]) -> None:
+        """Schedule every agent's start, in the seeded tie-breaking order."""
         order = self.streams.generator("ties").permutation(len(agents))
-        t0 = self.env.now
-        for i in order:
-            spec = agents[int(i)]
-            ev = Timeout(self.env, max(spec.arrival - t0, 0.0), spec)
-            ev.callbacks.append(self._start)
+        env, t0, on_start = self.env, self.env.now, self._on_start
+        for i in order.tolist():
+            spec = agents[i]
+            run = _Run(env, spec)
+            run.callbacks = on_start
+            env.schedule(run, NORMAL, max(spec.arrival - t0, 0.0))
 
-    def _start(self, event: Any) -> None:
-        spec: AgentSpec = event.value
-        gen = script_for(spec.role)(spec, self.streams.generator("agent", spec.agent))
-        run = _Run(spec, gen)
+    def _start(self, run: Any) -> None:
+        spec = run.spec
+        run.gen = script_for(spec.role)(spec, self.streams.generator("agent", spec.agent))
         self.running[spec.agent] = run
-        self._step(run, None, 0.0)
+        self._advance(run, None, self.env.now)
 
-    def _step(self, run: _Run, resp: Response | None, delay: float) -> None:
+    def _advance(self, run: _Run, resp: Response | None, t: float) -> None:
+        """Hand ``resp`` (received at client time ``t``) to the agent and schedule its next
+        call's arrival, or record how it ended."""
         send = run.gen.send
+        delay = 0.0
         try:
             action = send(resp)
             while type(action) is Wait:
@@ -107,13 +133,14 @@ class _Driver:
                             run.queued += d
                 action = send(None)
         except StopIteration as stop:
-            self._finish(run, stop.value, self.env.now + delay)
+            self._finish(run, stop.value, t + delay)
             return
         if type(action) is not Call:
             raise TypeError(f"agent {run.spec.agent} yielded {action!r}; agents yield Wait or Call")
-        t_send = self.env.now + delay
-        ev = Timeout(self.env, delay + run.spec.rtt / 2, (run, action, t_send))
-        ev.callbacks.append(self._arrive)
+        run.call = action
+        run.t_send = t + delay
+        run.callbacks = self._on_arrive
+        self.env.schedule(run, NORMAL, run.t_send + run.half_rtt - self.env.now)
 
     def _finish(self, run: _Run, outcome: Outcome, t: float) -> None:
         del self.running[run.spec.agent]
@@ -122,60 +149,73 @@ class _Driver:
                              run.captcha, run.queued)
 
     # ---- the service -----------------------------------------------------------------------
-    def _arrive(self, event: Any) -> None:
-        run, call, t_send = event.value
+    def _arrive(self, run: Any) -> None:
+        """A request reaches the service: queue, policies and ledger, then the answer."""
         now = self.env.now
-        spec = run.spec
-        args = call.args
+        call: Call = run.call
         service_s = self.times.draw(call.op)
         start = self.queue.admit(now, service_s)
         if start is None:
-            reply, done = Reply("overloaded"), now
+            reply, done = _OVERLOADED, now
         else:
-            req = Request(call.op, args.get("account", spec.account), args.get("person", spec.person),
-                          args.get("ip", spec.ip), args, spec.agent)
+            spec = run.spec
+            args = call.args
+            req = Request(call.op, args.get("account", spec.accounts[0]),
+                          args.get("person", spec.persons[0]), args.get("ip", spec.ips[0]), args,
+                          spec.agent)
             reply = self.service.handle(req, start)
             if reply.code == "deferred":  # slow lane: re-enter the queue later, same send time
-                nxt = dict(args, deferred=True)
-                ev = Timeout(self.env, start - now + reply.delay_s, (run, Call(call.op, nxt), t_send))
-                ev.callbacks.append(self._arrive)
+                run.call = Call(call.op, dict(args, deferred=True))
+                run.callbacks = self._on_arrive
+                self.env.schedule(run, NORMAL, start - now + reply.delay_s)
                 return
             done = start + service_s
-        self._respond(run, call, t_send, now, start, done, reply)
+        self._respond(run, call, now, start, done, reply)
 
-    def _respond(self, run: _Run, call: Call, t_send: float, t_arrive: float, start: float | None,
-                 done: float, reply: Reply) -> None:
-        t_client = done + run.spec.rtt / 2
+    def _respond(self, run: _Run, call: Call, t_arrive: float, start: float | None, done: float,
+                 reply: Reply) -> None:
+        t_send = run.t_send
+        t_client = done + run.half_rtt
         code = reply.code
         if t_client - t_send > self.timeout_s:
             t_client, code = t_send + self.timeout_s, "timeout"
         run.calls += 1
-        self.requests.append(run.spec.agent, call.op, t_send, t_send, t_arrive,
-                             math.nan if start is None else start, t_client, code)
-        resp = Response(code, reply.body if code == reply.code else {}, t_client, reply.retry_after)
-        ev = Timeout(self.env, max(t_client - self.env.now, 0.0), (run, resp))
-        ev.callbacks.append(self._answer)
-
-    def _answer(self, event: Any) -> None:
-        run, resp = event.value
-        if run.spec.agent in self.running:
-            self._step(run, resp, 0.0)
+        rec = self._record
+        rec[0](run.spec.agent)
+        rec[1](call.op)
+        rec[2](t_send)
+        rec[3](t_send)
+        rec[4](t_arrive)
+        rec[5](math.nan if start is None else start)
+        rec[6](t_client)
+        rec[7](code)
+        if t_client < self.end:  # an answer after the horizon is never read: the agent is cut
+            body = reply.body if code == reply.code else {}
+            self._advance(run, Response(code, body, t_client, reply.retry_after), t_client)
 
     # ---- the run ---------------------------------------------------------------------------
     def run(self) -> None:
         self.env.run(until=self.end)
         for run in list(self.running.values()):
-            self._finish(run, Outcome("cut", detail="still running at the end of the horizon"), self.end)
+            self._finish(run, _CUT, self.end)
         self.ledger.finish(self.end)
 
 
-def run_simulation(sc: Scenario, replication: int = 0, *, check: bool = True) -> RunRecords:
+def run_simulation(sc: Scenario, replication: int = 0, *, check: bool = True,
+                   timings: dict[str, float] | None = None) -> RunRecords:
     """Run one replication of ``sc`` under its policy stack; raise
-    :class:`~sim.domain.invariants.InvariantViolation` if the ledger broke an invariant."""
+    :class:`~sim.domain.invariants.InvariantViolation` if the ledger broke an invariant.
+
+    If ``timings`` is given it is filled with wall seconds per phase (``setup``: population and
+    driver, ``loop``: the event loop, ``records``: Arrow tables and the invariant check)."""
+    clock = time.perf_counter
+    t0 = clock()
     drv = _Driver(sc, replication)
-    pop = build_population(sc, drv.streams)
+    pop: Population = build_population(sc, drv.streams)
     drv.start_all(pop.agents)
+    t1 = clock()
     drv.run()
+    t2 = clock()
     label = "+".join(p.label for p in sc.policies)
     stamp = {"scenario": sc.name, "policy": label, "seed": sc.seed, "rep": replication}
     bookings = drv.events.to_arrow(stamp)
@@ -186,5 +226,9 @@ def run_simulation(sc: Scenario, replication: int = 0, *, check: bool = True) ->
     meta = {**stamp, "kind": "simulate", "served": drv.queue.served, "rejected": drv.queue.rejected,
             "busy_s": drv.queue.busy_s, "workers": sc.service.workers,
             "window_s": sc.horizon.before_s + sc.horizon.after_s}
-    return RunRecords(meta, pop.agent_log.to_arrow(stamp), pop.identity_log.to_arrow(stamp), requests,
-                      bookings, drv.outcomes.to_arrow(stamp))
+    records = RunRecords(meta, pop.agent_log.to_arrow(stamp), pop.identity_log.to_arrow(stamp),
+                         requests, bookings, drv.outcomes.to_arrow(stamp))
+    if timings is not None:
+        timings.update(setup=t1 - t0, loop=t2 - t1, records=clock() - t2)
+    return records
+
