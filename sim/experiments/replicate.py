@@ -1,0 +1,52 @@
+"""Replications of one scenario: run, summarise, hand each result to whoever records it.
+
+:func:`run_replication` is a module-level pure function of ``(scenario, rep)`` — the same
+arguments give the same records — so it pickles for ``concurrent.futures`` process pools.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from sim.drivers.simpy_driver import run_simulation
+from sim.metrics import summarize
+from sim.records import RunRecords
+from sim.scenario.model import Scenario
+
+__all__ = ["Replication", "replicate", "run_replication", "scenario_meta"]
+
+
+@dataclass(frozen=True, slots=True)
+class Replication:
+    """One replication's result: its number, metric summary and records."""
+
+    rep: int
+    summary: dict[str, float]
+    records: RunRecords
+
+
+def scenario_meta(sc: Scenario) -> dict[str, Any]:
+    """What metrics may need from the scenario beyond the records: session capacities."""
+    return {"capacities": {s.id: s.capacity for d in sc.supply.departments for s in d.sessions}}
+
+
+def run_replication(sc: Scenario, rep: int) -> tuple[dict[str, float], RunRecords]:
+    """Simulate replication ``rep`` of ``sc`` and summarise it: ``(metrics, records)``."""
+    records = run_simulation(sc, rep)
+    return summarize(records.tables(), {**records.meta, **scenario_meta(sc)}), records
+
+
+def replicate(sc: Scenario, reps: Iterable[int],
+              on_done: Callable[[Replication], None] | None = None) -> list[dict[str, float]]:
+    """Run the given replications in order; ``on_done`` sees each as it finishes (e.g. to write
+    its records and advance a progress bar). Returns the summaries in rep order; records are not
+    kept, so memory stays that of one replication."""
+    out = []
+    for rep in reps:
+        summary, records = run_replication(sc, rep)
+        if on_done is not None:
+            on_done(Replication(rep, summary, records))
+        out.append(summary)
+    return out
