@@ -14,8 +14,9 @@ def script_for(role: str) -> Script:
     """The generator function that plays agents of this role."""
     from sim.agents.bot import bot
     from sim.agents.patient import patient
+    from sim.agents.resale import buyer
 
-    scripts: dict[str, Script] = {"patient": patient, "bot": bot}
+    scripts: dict[str, Script] = {"patient": patient, "bot": bot, "buyer": buyer}
     try:
         return scripts[role]
     except KeyError:

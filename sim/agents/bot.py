@@ -1,48 +1,308 @@
-"""A scalper bot lane: one connection of a grab plug-in on one device.
+"""A scalper bot lane: one connection of a grab plug-in on one device, playing its crew's tactics.
 
 A device fires ``rate_per_s`` requests per second over ``lanes`` connections; each lane is one
-agent. It holds slots straight away under the crew's pooled persons (it knows the session ids
-before the release), pays at once, rotates accounts, persons and IPs, and stops when the
-session has stayed sold out for a while or it reached its quota.
+agent with its share of the crew's pooled persons (each with the account that added it) and
+IPs. The crew's ``tactics`` (DESIGN §4, seed reports of the Zhejiang platform) are:
+
+- ``snipe`` — fire ``hold`` from ``start_s`` (before the release) at the device rate, a new
+  pooled person per attempt, until the session has stayed sold out for
+  ``give_up_after_sold_out_s`` or the lane's quota is reached; pay at once unless the slot is
+  kept unpaid for spinning.
+- ``hold_and_transfer`` — grabbed slots are placeholders offered on the resale market
+  (:mod:`sim.agents.resale`) at ``face_price × markup``. When a buyer is matched, the lane
+  cancels the placeholder and *immediately* rebooks the same session for the buyer's person from
+  the same account (another of its accounts if that one is frozen), then pays. Quarantine with
+  random re-release makes the rebook miss; freeze-on-cancel makes it cost an account.
+- ``seat_spin`` — holds are never paid: ``spin_margin_s`` before a hold expires the lane
+  cancels it and holds again, keeping the slot out of patients' reach at no cost.
+- ``scan`` — after the rush (or from ``start_s`` if the crew does not snipe) poll
+  ``list_sessions`` every ``scan_interval_s`` (jittered) for the rest of the horizon and hold
+  whatever comes back: cancellations, expiries, randomly re-released slots ("24 小时扫描").
+
+Under rate limits (``rate_limited``, ``blocked``): ``on_rate_limit: backoff`` waits Retry-After
+on the same IP; ``rotate`` moves to the lane's next IP at once (and to the next person/account
+when blocked). A ``frozen`` account is abandoned either way. CAPTCHAs (``captcha_required`` /
+``captcha_failed`` with a challenge) are answered by the crew's solver: ``Wait(latency,
+"captcha")``, right with probability ``accuracy``; each answer is one paid solve, counted from
+the records by :mod:`sim.metrics.economics`.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Generator
+from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
-from sim.agents.actions import AgentScript, Call, Outcome, Wait
+from sim.agents.actions import AgentScript, Call, Outcome, Response, Wait
 from sim.agents.population import AgentSpec
 from sim.scenario.model import BotCrew
 
-__all__ = ["bot"]
+__all__ = ["CAPTCHA_CODES", "bot", "captcha_answer"]
+
+Steps = Generator[Wait | Call, Response | None, Any]
+
+CAPTCHA_CODES = frozenset({"captcha_required", "captcha_failed"})
+_LIMITED = frozenset({"rate_limited", "blocked"})
+_ACCOUNT_DEAD = frozenset({"frozen"})
+_PERSON_DEAD = frozenset({"rule_violation", "referral_required"})
+_MAX_SOLVES_PER_CALL = 5
+
+
+def captcha_answer(challenge: dict[str, Any], correct: bool) -> dict[str, Any]:
+    """The request arguments that answer ``challenge`` (a CAPTCHA policy's reply body), right
+    or wrong. The simulated solver cannot read pixels: it says whether it got it right."""
+    return {"captcha": {"id": challenge.get("challenge_id", challenge.get("id")), "correct": bool(correct)}}
+
+
+@dataclass(slots=True)
+class _Stock:
+    """A slot the lane holds: unpaid (spinning) or paid (placeholder for sale)."""
+
+    hold_id: int
+    session: str
+    account: int
+    person: int
+    expires_at: float
+    paid: bool
+
+
+class _Identities:
+    """The lane's pool: persons round-robin per attempt (skipping booked ones and frozen
+    accounts), a sticky IP that moves on only when the crew rotates."""
+
+    def __init__(self, spec: AgentSpec) -> None:
+        self.persons = spec.persons
+        self.accounts = spec.accounts  # accounts[k] added persons[k]
+        self.ips = spec.ips
+        self.k = 0
+        self.j = 0
+        self.used: set[int] = set()  # person indices holding a booking
+        self.frozen: set[int] = set()  # accounts
+
+    def _usable(self, k: int) -> bool:
+        return k not in self.used and self.accounts[k] not in self.frozen
+
+    def next_person(self) -> int:
+        """Index of the next usable person (wraps; falls back to any if all are spent)."""
+        n = len(self.persons)
+        for step in range(n):
+            k = (self.k + step) % n
+            if self._usable(k):
+                self.k = k + 1
+                return k
+        k = self.k % n
+        self.k += 1
+        return k
+
+    def ident(self, k: int) -> dict[str, int]:
+        return {"account": self.accounts[k], "person": self.persons[k], "ip": self.ips[self.j % len(self.ips)]}
+
+    def other_account(self, account: int) -> int | None:
+        """An account of this lane, not ``account`` and not frozen."""
+        for a in self.accounts:
+            if a != account and a not in self.frozen:
+                return a
+        return None
+
+
+class _Lane:
+    """One lane's state and its steps (generators driven with ``yield from``)."""
+
+    def __init__(self, spec: AgentSpec, rng: np.random.Generator) -> None:
+        self.spec = spec
+        self.rng = rng
+        self.crew: BotCrew = spec.params
+        crew = self.crew
+        self.ids = _Identities(spec)
+        self.interval = crew.lanes / crew.rate_per_s
+        self.quota = math.ceil(crew.max_slots / (crew.devices * crew.lanes))
+        self.market = spec.market if "hold_and_transfer" in crew.tactics else None
+        self.spins = "seat_spin" in crew.tactics
+        self.scans = "scan" in crew.tactics
+        self.stock: list[_Stock] = []
+        self.grabbed = 0
+        self.sold = 0
+        self.solves = 0
+        self.now = spec.arrival
+        self.next_scan = spec.arrival
+
+    # ---- one request, CAPTCHAs answered ---------------------------------------------------
+    def call(self, op: str, args: dict[str, Any]) -> Steps:
+        r = yield Call(op, args)
+        assert r is not None
+        for _ in range(_MAX_SOLVES_PER_CALL):
+            if r.code not in CAPTCHA_CODES or not r.body:
+                break
+            self.solves += 1
+            solver = self.crew.captcha
+            yield Wait(solver.latency_s.draw(self.rng), "captcha")
+            right = bool(self.rng.random() < solver.accuracy)
+            r = yield Call(op, {**args, **captcha_answer(r.body, right)})
+            assert r is not None
+        self.now = r.t
+        return r
+
+    def limited(self, r: Response, k: int) -> float:
+        """React to a refusal aimed at the identity; the seconds to wait before trying again."""
+        if r.code in _ACCOUNT_DEAD:
+            self.ids.frozen.add(self.ids.accounts[k])
+            return self.interval
+        if r.code in _PERSON_DEAD:
+            self.ids.used.add(k)
+            return self.interval
+        if self.crew.on_rate_limit == "rotate":
+            self.ids.j += 1
+            return self.interval
+        return r.retry_after if r.retry_after is not None else self.interval
+
+    # ---- grabbing -------------------------------------------------------------------------
+    def grab(self, session: str) -> Steps:
+        """One hold attempt under the next pooled person; keep the slot if it works."""
+        k = self.ids.next_person()
+        ident = self.ids.ident(k)
+        r = yield from self.call("hold", {**ident, "session": session})
+        if r.ok:
+            self.ids.used.add(k)
+            yield from self.keep(r, ident)
+            return r, self.interval
+        if r.code in _LIMITED | _ACCOUNT_DEAD | _PERSON_DEAD:
+            return r, self.limited(r, k)
+        return r, r.retry_after if r.retry_after is not None else self.interval
+
+    def keep(self, r: Response, ident: dict[str, int]) -> Steps:
+        """A fresh hold: pay for it unless spinning; offer it for sale if the crew sells."""
+        self.grabbed += 1
+        s = _Stock(int(r.body["hold_id"]), str(r.body.get("session")), ident["account"], ident["person"],
+                   float(r.body.get("expires_at", math.inf)), False)
+        if not self.spins:
+            yield Wait(self.crew.pay_s.draw(self.rng), "pay")
+            c = yield from self.call("confirm", {**ident, "hold": s.hold_id})
+            if not c.ok:
+                return
+            s.paid = True
+        if self.market is not None or self.spins:
+            self.stock.append(s)
+        if self.market is not None:
+            self.market.offer(self.spec.agent, self.crew.crew, self.crew.resale_price, self.now)
+
+    def rush(self) -> Steps:
+        """``snipe``: fire at the release until sold out for a while or the quota is reached."""
+        sold_out_since: float | None = None
+        i = 0
+        while self.grabbed < self.quota:
+            yield from self.maintain(sell=False)  # selling waits for the rush: no own-lane races
+            r, wait = yield from self.grab(self.spec.sessions[i % len(self.spec.sessions)])
+            i += 1
+            if r.code == "sold_out":
+                sold_out_since = r.t if sold_out_since is None else sold_out_since
+                if r.t - sold_out_since >= self.crew.give_up_after_sold_out_s:
+                    return
+            elif r.ok:
+                sold_out_since = None
+            yield Wait(wait, "pace")
+
+    # ---- after the rush: selling, spinning, scanning ---------------------------------------
+    def maintain(self, sell: bool = True) -> Steps:
+        """Deliver sales due, re-hold spinning slots due, forget slots that lapsed."""
+        margin = self.crew.spin_margin_s
+        while True:
+            self._drop_lapsed()
+            deal = self.market.next_deal(self.spec.agent) if sell and self.market is not None else None
+            if deal is not None:
+                yield from self.deliver(deal)
+                continue
+            due = next((s for s in self.stock if not s.paid and s.expires_at - margin <= self.now), None)
+            if self.spins and due is not None:
+                yield from self.spin(due)
+                continue
+            return
+
+    def _drop_lapsed(self) -> None:
+        for s in [s for s in self.stock if not s.paid and s.expires_at <= self.now]:
+            self._lose(s)
+
+    def _lose(self, s: _Stock) -> None:
+        self.stock.remove(s)
+        if self.market is not None:
+            self.market.withdraw(self.spec.agent)
+
+    def spin(self, s: _Stock) -> Steps:
+        """``seat_spin``: cancel an unpaid hold before it expires and hold again at once."""
+        ident = {"account": s.account, "person": s.person, "ip": self.ids.ident(0)["ip"]}
+        c = yield from self.call("cancel", {**ident, "hold": s.hold_id})
+        h = (yield from self.call("hold", {**ident, "session": s.session})) if c.ok else c
+        if h.ok:
+            s.hold_id, s.expires_at = int(h.body["hold_id"]), float(h.body.get("expires_at", math.inf))
+        else:
+            self._lose(s)
+
+    def deliver(self, deal: Any) -> Steps:
+        """``hold_and_transfer``: cancel a placeholder, rebook it for the buyer, pay."""
+        if not self.stock:
+            self.market.settle(deal, False, self.now)  # type: ignore[union-attr]
+            return
+        s = self.stock.pop(0)
+        ip = self.ids.ident(0)["ip"]
+        c = yield from self.call("cancel", {"account": s.account, "person": s.person, "ip": ip, "hold": s.hold_id})
+        ok = False
+        account: int | None = s.account
+        while c.ok and account is not None:
+            buyer = {"account": account, "person": deal.want.person, "ip": ip}
+            h = yield from self.call("hold", {**buyer, "session": s.session})
+            if h.ok:
+                p = yield from self.call("confirm", {**buyer, "hold": int(h.body["hold_id"])})
+                ok = p.ok
+                break
+            if h.code not in _ACCOUNT_DEAD:
+                break
+            self.ids.frozen.add(account)
+            account = self.ids.other_account(account)
+        self.sold += ok
+        self.market.settle(deal, ok, self.now)  # type: ignore[union-attr]
+
+    def linger(self) -> Steps:
+        """Sell, spin and scan until nothing is left to do (or the horizon cuts the lane)."""
+        while True:
+            yield from self.maintain()
+            wake = []
+            if self.scans and self.grabbed < self.quota:
+                wake.append(self.next_scan)
+            if self.spins and any(not s.paid for s in self.stock):
+                wake.append(min(s.expires_at for s in self.stock if not s.paid) - self.crew.spin_margin_s)
+            if self.market is not None and self.stock:
+                wake.append(self.now + self.crew.market_poll_s)
+            if not wake:
+                return
+            yield Wait(max(min(wake) - self.now, 0.0), "pace")
+            yield from self.scan()
+
+    def scan(self) -> Steps:
+        """Look at the sessions (also the lane's heartbeat); hold any slot that came back."""
+        k = self.ids.k % len(self.spec.persons)
+        r = yield from self.call("list_sessions", {**self.ids.ident(k), "department": self.spec.department})
+        if self.now >= self.next_scan:
+            self.next_scan = self.now + self.crew.scan_interval_s * float(self.rng.uniform(0.5, 1.5))
+        if not (self.scans and r.ok):
+            if r.code in _LIMITED:
+                self.limited(r, k)
+            return
+        free = {s["id"] for s in r.body.get("sessions", []) if s.get("remaining", 0) > 0}
+        for session in self.spec.sessions:
+            if session in free and self.grabbed < self.quota:
+                yield from self.grab(session)
+
+    def outcome(self) -> Outcome:
+        detail = f"{self.grabbed} grabbed, {self.sold} sold, {len(self.stock)} in stock, {self.solves} solves"
+        return Outcome("booked" if self.grabbed else "sold_out", detail=detail)
 
 
 def bot(spec: AgentSpec, rng: np.random.Generator) -> AgentScript:
-    """Snipe at release: hold, pay at once, rotate identities, retry until sold out for long."""
-    crew: BotCrew = spec.params
-    interval = crew.lanes / crew.rate_per_s
-    quota = math.ceil(crew.max_slots / (crew.devices * crew.lanes))
-    booked = 0
-    sold_out_since: float | None = None
-    i = 0
-    while booked < quota:
-        k = i % len(spec.persons)
-        ident = {"account": spec.accounts[k], "person": spec.persons[k], "ip": spec.ips[i % len(spec.ips)]}
-        session = spec.sessions[i % len(spec.sessions)]
-        i += 1
-        r = yield Call("hold", {**ident, "session": session})
-        assert r is not None
-        if r.ok:
-            sold_out_since = None
-            yield Wait(crew.pay_s.draw(rng), "pay")
-            c = yield Call("confirm", {**ident, "hold": r.body["hold_id"]})
-            assert c is not None
-            booked += c.ok
-        elif r.code == "sold_out":
-            sold_out_since = r.t if sold_out_since is None else sold_out_since
-            if r.t - sold_out_since >= crew.give_up_after_sold_out_s:
-                return Outcome("sold_out" if booked == 0 else "booked", detail=f"{booked} booked")
-        yield Wait(r.retry_after or interval, "pace")
-    return Outcome("booked", detail=f"{booked} booked")
+    """Play the crew's tactics on one lane: rush at the release, then sell, spin and scan."""
+    lane = _Lane(spec, rng)
+    if "snipe" in lane.crew.tactics:
+        yield from lane.rush()
+    yield from lane.linger()
+    return lane.outcome()

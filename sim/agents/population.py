@@ -36,6 +36,7 @@ class AgentSpec:
     reaction: float  # seconds; a personal trait
     rtt: float  # seconds, round trip
     params: Any  # the PatientSegment or BotCrew
+    market: Any = None  # the run's resale market (sim.agents.resale.Market), shared by reference
 
     @property
     def account(self) -> int:
@@ -57,6 +58,7 @@ class Population:
     agents: list[AgentSpec]
     agent_log: AgentLog
     identity_log: IdentityLog
+    market: Any = None  # the resale market, if some crew sells and some patients buy
 
 
 class _Ids:
@@ -74,6 +76,8 @@ class _Ids:
 def _patients(sc: Scenario, seg: PatientSegment, index: int, streams: Streams, ids: _Ids, pop: Population) -> None:
     rng = streams.generator("population:patients", index)
     n = seg.count
+    # who would buy from a scalper after failing: own stream, so other draws do not move
+    buys = streams.generator("population:resale", index).random(n) < seg.resale_willing
     dept = sc.department_of(seg)
     session_ids = tuple(s.id for s in dept.sessions)
     arrival = seg.arrival_s.sample(rng, n)
@@ -84,7 +88,8 @@ def _patients(sc: Scenario, seg: PatientSegment, index: int, streams: Streams, i
     for i in range(n):
         k = int(first[i])
         prefs = session_ids[k:] + session_ids[:k]
-        _add(pop, "patient", "patient", seg.segment, dept.id, prefs, (int(accounts[i]),), (int(persons[i]),),
+        role = "buyer" if pop.market is not None and buys[i] else "patient"
+        _add(pop, "patient", role, seg.segment, dept.id, prefs, (int(accounts[i]),), (int(persons[i]),),
              (int(ips[i]),), float(arrival[i]), float(reaction[i]), float(rtt[i]), seg)
 
 
@@ -115,7 +120,7 @@ def _add(pop: Population, kind: str, role: str, group: str, dept: str, sessions:
          reaction: float, rtt: float, params: Any) -> None:
     agent = len(pop.agents)
     pop.agents.append(AgentSpec(agent, kind, role, group, dept, sessions, accounts, persons, ips, arrival,
-                                reaction, rtt, params))
+                                reaction, rtt, params, pop.market))
     pop.agent_log.append(agent, kind, group, role, dept, accounts[0], persons[0], ips[0], arrival, reaction, rtt)
     if kind == "patient":
         pop.identity_log.append(persons[0], accounts[0], kind, group, agent)
@@ -123,7 +128,9 @@ def _add(pop: Population, kind: str, role: str, group: str, dept: str, sessions:
 
 def build_population(sc: Scenario, streams: Streams) -> Population:
     """Patients of every segment, then every crew's lanes; ids are consecutive from 1."""
-    pop = Population([], AgentLog(), IdentityLog())
+    from sim.agents.resale import market_for  # resale imports this module
+
+    pop = Population([], AgentLog(), IdentityLog(), market_for(sc.bots, sc.patients))
     ids = _Ids()
     for i, seg in enumerate(sc.patients):
         _patients(sc, seg, i, streams, ids, pop)

@@ -15,6 +15,7 @@ from sim.scenario.distributions import Const, Exponential, LogNormal, Normal, Un
 
 __all__ = [
     "BotCrew",
+    "CaptchaSolver",
     "Department",
     "DistField",
     "Horizon",
@@ -122,6 +123,24 @@ class PatientSegment(_Frozen):
     retries: int = Field(10, ge=0, le=10_000)
     patience_s: float = Field(600.0, gt=0, description="gives up this long after arriving")
     flexibility: float = Field(1.0, ge=0, le=1, description="P(accepts any session of the dept)")
+    resale_willing: float = Field(0.0, ge=0, le=1, description="P(buys from a scalper after failing)")
+    wtp: DistField = Field(
+        default_factory=lambda: LogNormal(dist="lognormal", median=300.0, p95=2000.0),
+        description="most a patient pays a scalper for a slot (yuan; BJYouth16: 300-500, up to 3,000)",
+    )
+    market_patience_s: float = Field(3600.0, gt=0, description="how long a failed patient waits for a seller")
+
+
+Tactic = Literal["snipe", "hold_and_transfer", "seat_spin", "scan"]
+
+
+class CaptchaSolver(_Frozen):
+    """How a crew answers CAPTCHAs: an ML solver (fast, cheap) or a human farm (≈ 14 s, ≈ 90 %)."""
+
+    solver: Literal["ml", "farm"] = "ml"
+    latency_s: DistField = Field(default_factory=lambda: Const(value=0.5))
+    accuracy: float = Field(0.99, ge=0, le=1)
+    price_per_1000: float = Field(6.0, ge=0, description="yuan per 1,000 solves (≈ $0.8, TheGP)")
 
 
 class BotCrew(_Frozen):
@@ -140,6 +159,31 @@ class BotCrew(_Frozen):
     pay_s: DistField = Field(default_factory=lambda: Const(value=0.5))
     give_up_after_sold_out_s: float = Field(30.0, ge=0)
     max_slots: int = Field(1_000_000, ge=1, description="stop after this many bookings")
+    # tactics (DESIGN §4; sim/agents/bot.py documents each)
+    tactics: tuple[Tactic, ...] = Field(("snipe",), min_length=1)
+    captcha: CaptchaSolver = Field(default_factory=lambda: CaptchaSolver())
+    on_rate_limit: Literal["backoff", "rotate"] = Field(
+        "backoff", description="wait out Retry-After, or switch to the next IP (and account) at once")
+    scan_interval_s: float = Field(5.0, gt=0, description="polling period of the 'scan' tactic")
+    spin_margin_s: float = Field(10.0, ge=0, description="seat_spin: re-hold this long before expiry")
+    market_poll_s: float = Field(30.0, gt=0, description="how often a lane with stock looks for buyers")
+    # economics (yuan per release day; sim/metrics/economics.py)
+    face_price: float = Field(50.0, ge=0, description="what the hospital charges per booking")
+    markup: float = Field(20.0, ge=0, description="resale price = face_price × markup")
+    proxy_cost_per_ip: float = Field(0.0, ge=0)
+    id_cost_per_person: float = Field(0.0, ge=0)
+    device_cost: float = Field(0.0, ge=0)
+
+    @model_validator(mode="after")
+    def _grabs_somehow(self) -> BotCrew:
+        if not {"snipe", "scan"} & set(self.tactics):
+            raise ValueError(f"tactics {list(self.tactics)} never grab a slot; add 'snipe' or 'scan'")
+        return self
+
+    @property
+    def resale_price(self) -> float:
+        """What a buyer pays this crew for one slot."""
+        return self.face_price * self.markup
 
 
 class ServiceModel(_Frozen):
