@@ -126,5 +126,5 @@ class Policy:
         return None
 
     def hold_ttl(self, ttl: float) -> float:
-        """How long an unpaid hold lives, given the scenario's (or the previous policy's) ``ttl``."""
+        """How long an unpaid hold lives, given the scenario's (or an earlier policy's) ``ttl``."""
         return ttl

@@ -51,6 +51,8 @@ class PolicyStack:
         return batches
 
     def before(self, req: Request, now: float) -> Verdict | None:
+        if req.args.get("deferred"):
+            return None  # a slow-lane re-entry was checked (and counted) when it first came in
         delay = 0.0
         for p in self.policies:
             v = p.before(req, now)

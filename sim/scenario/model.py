@@ -15,6 +15,7 @@ from sim.scenario.distributions import Const, Exponential, LogNormal, Normal, Un
 
 __all__ = [
     "BotCrew",
+    "CaptchaSkill",
     "CaptchaSolver",
     "Department",
     "DistField",
@@ -100,6 +101,28 @@ class Horizon(_Frozen):
     after_s: float = Field(1800.0, gt=0)
 
 
+class CaptchaSkill(_Frozen):
+    """How long a person takes to solve one kind of CAPTCHA, and how often they get it right."""
+
+    solve_s: DistField
+    accuracy: float = Field(ge=0, le=1)
+
+
+def _human_captcha() -> dict[str, CaptchaSkill]:
+    """Searles et al., USENIX Security 2023: checkbox ≈ 3.7 s; image grid 15–26 s at ≈ 81 %;
+    distorted text 9–15 s at 50–84 % (accuracy of the checkbox is an assumption: it passes
+    unless the risk score flags the user)."""
+    def skill(median: float, p95: float, floor: float, accuracy: float) -> CaptchaSkill:
+        solve = LogNormal(dist="lognormal", median=median, p95=p95, floor=floor)
+        return CaptchaSkill(solve_s=solve, accuracy=accuracy)
+
+    return {
+        "checkbox": skill(3.7, 9.0, 1.0, 0.98),
+        "image_grid": skill(20.0, 45.0, 5.0, 0.81),
+        "text": skill(12.0, 30.0, 3.0, 0.67),
+    }
+
+
 class PatientSegment(_Frozen):
     """A group of patients who behave alike (e.g. young on mobile, elderly, slow network)."""
 
@@ -123,6 +146,31 @@ class PatientSegment(_Frozen):
     retries: int = Field(10, ge=0, le=10_000)
     patience_s: float = Field(600.0, gt=0, description="gives up this long after arriving")
     flexibility: float = Field(1.0, ge=0, le=1, description="P(accepts any session of the dept)")
+    # how the segment meets anti-bot policies (sim/agents/patient.py)
+    captcha: dict[str, CaptchaSkill] = Field(
+        default_factory=_human_captcha,
+        description="solve time and accuracy per CAPTCHA kind (Searles et al. 2023); "
+        "proof-of-work costs the policy's pow_cost_s",
+    )
+    captcha_tries: int = Field(3, ge=1, le=100, description="challenges tried per request")
+    referral_p: float = Field(
+        0.0, ge=0, le=1,
+        description="P(holds a community doctor's referral); a scenario with referral_gate sets it",
+    )
+    reverify_p: float = Field(
+        0.5, ge=0, le=1,
+        description="P(re-verifies a frozen account rather than give up); an assumption: "
+        "Zhejiang's staff got many unfreeze requests (seed report 003)",
+    )
+    cancel_p: float = Field(
+        0.0, ge=0, le=1,
+        description="P(cancels a booking for a real reason and books again), e.g. a changed "
+        "schedule or hoping for an earlier slot (seed report 003)",
+    )
+    cancel_after_s: DistField = Field(
+        default_factory=lambda: LogNormal(dist="lognormal", median=120.0, p95=600.0),
+        description="from a booking to cancelling it (cancel_p)",
+    )
     resale_willing: float = Field(0.0, ge=0, le=1, description="P(buys from a scalper after failing)")
     wtp: DistField = Field(
         default_factory=lambda: LogNormal(dist="lognormal", median=300.0, p95=2000.0),

@@ -1,0 +1,36 @@
+"""Shared bits of the policies that hand slots to chosen persons themselves (lottery, waitlist)
+instead of letting the fastest request take them (not a policy module: the registry skips ``_``)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from sim.domain.ledger import Hold, Ledger
+
+__all__ = ["hold_body", "hold_first_free"]
+
+
+def hold_body(h: Hold) -> dict[str, Any]:
+    """The body of an ``ok`` answer carrying a hold (the same keys the service's ``hold`` gives)."""
+    return {
+        "hold_id": h.hold_id,
+        "session": h.session,
+        "slot": h.slot,
+        "state": h.state,
+        "expires_at": h.expires_at,
+        "person": h.person,
+    }
+
+
+def hold_first_free(
+    ledger: Ledger, sessions: Iterable[str], person: int, account: int, now: float, ttl: float
+) -> Hold | None:
+    """Hold a free slot for ``person`` in the first of ``sessions`` that has one (or None)."""
+    for sid in sessions:
+        st = ledger.session_view(sid, now)
+        if st is not None and st.free:
+            h = ledger.hold(sid, person, account, now, ttl)
+            if isinstance(h, Hold):
+                return h
+    return None
