@@ -21,6 +21,7 @@ COMMANDS = (
     "simulate",
     "scenarios",
     "validate",
+    "check",
 )
 
 app = typer.Typer(
