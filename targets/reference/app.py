@@ -1,0 +1,61 @@
+"""The reference booking service's FastAPI app, built by a factory (nothing at import).
+
+``create_app(settings)`` for tests and embedding; ``app_from_env()`` is the factory uvicorn
+calls in each worker (``slotgrab serve`` puts the settings in the environment).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from targets.reference.admin import build_admin_router, scenario_from
+from targets.reference.api import build_router
+from targets.reference.errors import install_error_handlers
+from targets.reference.runtime import with_policies
+from targets.reference.service import Service
+from targets.reference.settings import Settings
+
+__all__ = ["app_from_env", "create_app"]
+
+
+def _load_startup_scenario(svc: Service) -> None:
+    """``--scenario``: load it unless the database already holds it (a restart keeps T0 and
+    every booking)."""
+    s = svc.settings
+    if s.scenario is None:
+        return
+    sc = with_policies(scenario_from(s.scenario), s.policies)
+    loaded = svc.runtime.loaded
+    if loaded is not None and loaded.scenario == sc:
+        return
+    svc.runtime.load(sc, time.time() + s.t0_in_s)
+
+
+def create_app(settings: Settings, clock: Callable[[], float] = time.time) -> FastAPI:
+    """Build the app: database and runtime are opened on startup and closed on shutdown."""
+    svc = Service(settings, clock=clock)
+    if settings.workers == 1:
+        _load_startup_scenario(svc)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        yield
+        svc.close()
+
+    app = FastAPI(title="slotgrab reference booking service", version="1",
+                  description="The simulator's booking logic and policies behind HTTP; contract in targets/README.md.",
+                  lifespan=lifespan)
+    app.state.service = svc
+    install_error_handlers(app)
+    app.include_router(build_router(svc))
+    app.include_router(build_admin_router(svc))
+    return app
+
+
+def app_from_env() -> FastAPI:
+    """uvicorn factory: settings from ``SLOTGRAB_SETTINGS``."""
+    return create_app(Settings.from_env())

@@ -1,0 +1,69 @@
+"""Answers on the wire: JSON ``{code, message, …}`` with the HTTP status of the stable code.
+
+Shared by the reference and the naive service, so both speak exactly the same error language
+(``sim.agents.actions.STATUS_OF``).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.responses import Response
+
+from sim.agents.actions import STATUS_OF
+
+__all__ = ["ApiError", "answer", "install_error_handlers"]
+
+_CODE_OF_HTTP = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
+                 405: "bad_request", 409: "conflict", 413: "bad_request", 422: "invalid", 429: "rate_limited"}
+
+
+class ApiError(Exception):
+    """Refuse a request with a stable ``code`` and a message."""
+
+    def __init__(self, code: str, message: str, body: dict[str, Any] | None = None) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.body = body or {}
+
+
+def answer(code: str, body: dict[str, Any] | None = None, retry_after: float | None = None,
+           message: str | None = None) -> Response:
+    """The response for ``code``: status ``STATUS_OF[code]``, body ``{"code": …, **body}``."""
+    out: dict[str, Any] = {"code": code}
+    if body:
+        out.update(body)
+    if message is not None:
+        out["message"] = message
+    elif code not in ("ok", "queued") and "message" not in out:
+        out["message"] = str(out.get("error") or code.replace("_", " "))
+    headers = None
+    if retry_after is not None and math.isfinite(retry_after):
+        out["retry_after"] = retry_after
+        headers = {"Retry-After": str(max(0, math.ceil(retry_after)))}
+    content = json.dumps(out, separators=(",", ":"), default=str).encode()
+    return Response(content, STATUS_OF.get(code, 500), headers, media_type="application/json")
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    """Every error, including FastAPI's own, becomes ``{code, message}``."""
+
+    @app.exception_handler(ApiError)
+    async def _api_error(request: Request, exc: ApiError) -> Response:
+        return answer(exc.code, exc.body, message=exc.message)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, exc: RequestValidationError) -> Response:
+        problems = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()[:5])
+        return answer("invalid", message=problems or "invalid request")
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> Response:
+        code = _CODE_OF_HTTP.get(exc.status_code, "bad_request")
+        return answer(code, message=str(exc.detail))

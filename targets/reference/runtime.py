@@ -1,0 +1,167 @@
+"""The loaded scenario inside the reference service: the simulator's BookingService on SQL.
+
+:class:`Runtime` owns the database, the scenario that is loaded (its supply, policy stack and
+T0) and answers one request at a time with ``BookingService.handle(request, now)`` — the very
+code the simulator runs — where ``now`` is the wall clock in seconds relative to T0. Policies
+are built exactly as the SimPy driver builds them (same named random streams), get the SQL
+ledger as ``ctx.ledger`` and a :mod:`store <targets.reference.store>` as ``ctx.store``.
+
+Each request is one database transaction: the policies' checks, the ledger change, the state
+store writes and the audit row commit together. With PostgreSQL (several workers) the
+transaction also takes advisory locks on the account and the person, so an idempotency key or
+a per-person rule is checked and recorded atomically across workers; the loaded scenario lives
+in the ``meta`` table and every worker rebuilds its objects when its generation changes.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from sim.policies.base import PolicyContext, Request
+from sim.policies.stack import PolicyStack
+from sim.rng import Streams
+from sim.scenario.model import PolicySpec, Scenario
+from sim.service.booking import BookingService, Reply
+from targets.reference.db import Database
+from targets.reference.ledger import SqlLedger
+from targets.reference.schema import create_schema, wipe
+from targets.reference.store import PostgresStore, SqliteStore, open_store
+
+__all__ = ["Loaded", "NotLoaded", "Runtime", "build_service"]
+
+
+class NotLoaded(Exception):
+    """No scenario is loaded yet (``POST /v1/admin/load`` or ``slotgrab serve --scenario``)."""
+
+
+@dataclass(slots=True)
+class Loaded:
+    """One loaded scenario: its objects and its T0 on the wall clock (epoch seconds)."""
+
+    scenario: Scenario
+    replication: int
+    t0: float
+    generation: int
+    service: BookingService
+    ledger: SqlLedger
+    store: SqliteStore | PostgresStore
+
+
+def build_service(sc: Scenario, replication: int, ledger: Any, store: Any) -> BookingService:
+    """The BookingService of ``sc`` on ``ledger``/``store``, with the policies built as the
+    SimPy driver builds them (the same named random stream per policy)."""
+    streams = Streams(sc.seed, replication)
+    depts = {s.id: d.id for d in sc.supply.departments for s in d.sessions}
+    dates = {s.id: s.date for d in sc.supply.departments for s in d.sessions}
+
+    def ctx(index: int, name: str) -> PolicyContext:
+        rng = streams.generator(f"policy:{name}", index)
+        return PolicyContext(store, rng, ledger, sc.release.hold_ttl_s, depts, dates)
+
+    return BookingService(sc, ledger, PolicyStack.build(sc.policies, ctx), store)
+
+
+class Runtime:
+    """Database + loaded scenario + wall clock → answers."""
+
+    def __init__(self, db: Database, clock: Callable[[], float] = time.time) -> None:
+        self.db = db
+        self.clock = clock
+        self.loaded: Loaded | None = None
+        self._lock = threading.Lock()
+        with db.transaction():
+            create_schema(db)
+        self._refresh()
+
+    # ---- the loaded scenario ---------------------------------------------------------------
+    def _config(self) -> dict[str, Any] | None:
+        row = self.db.one("SELECT value FROM meta WHERE key = 'config'")
+        return None if row is None else dict(json.loads(row[0]))
+
+    def _generation(self) -> int:
+        row = self.db.one("SELECT value FROM meta WHERE key = 'generation'")
+        return 0 if row is None else int(row[0])
+
+    def _refresh(self) -> Loaded | None:
+        """Rebuild the objects if another process loaded another scenario (or at start)."""
+        gen = self._generation()
+        if self.loaded is not None and self.loaded.generation == gen:
+            return self.loaded
+        with self._lock:
+            cfg = self._config()
+            if cfg is None or gen == 0:
+                self.loaded = None
+                return None
+            sc = Scenario.model_validate(cfg["scenario"])
+            ledger = SqlLedger(self.db)
+            store = open_store(self.db)
+            with self.db.transaction():
+                service = build_service(sc, int(cfg["replication"]), ledger, store)
+            self.loaded = Loaded(sc, int(cfg["replication"]), float(cfg["t0"]), gen, service, ledger, store)
+            return self.loaded
+
+    def current(self) -> Loaded:
+        """The loaded scenario (rebuilt if it changed); :class:`NotLoaded` if none."""
+        loaded = self.loaded if self.db.single_process else self._refresh()
+        if loaded is None:
+            raise NotLoaded("no scenario is loaded: POST /v1/admin/load or `slotgrab serve --scenario FILE`")
+        return loaded
+
+    def _put_meta(self, key: str, value: str) -> None:
+        self.db.run("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE "
+                    "SET value = excluded.value", (key, value))
+
+    def load(self, sc: Scenario, t0: float, replication: int = 0) -> Loaded:
+        """Wipe bookings, policy state and audit; install ``sc`` with T0 at epoch ``t0``."""
+        with self.db.transaction():
+            gen = self._generation() + 1
+            wipe(self.db)
+            cfg = {"scenario": sc.model_dump(mode="json", by_alias=True), "t0": t0, "replication": replication}
+            self._put_meta("config", json.dumps(cfg))
+            self._put_meta("generation", str(gen))
+        self.loaded = None
+        loaded = self._refresh()
+        assert loaded is not None
+        return loaded
+
+    def reset(self, *, accounts: bool = False) -> None:
+        """Unload; wipe bookings, policy state, audit (and identities)."""
+        with self.db.transaction():
+            gen = self._generation() + 1
+            wipe(self.db, accounts=accounts)
+            self.db.run("DELETE FROM meta WHERE key = 'config'")
+            self._put_meta("generation", str(gen))
+        self.loaded = None
+
+    def now(self, loaded: Loaded | None = None) -> float:
+        """The wall clock in seconds relative to T0."""
+        return self.clock() - (loaded or self.current()).t0
+
+    # ---- answering -------------------------------------------------------------------------
+    def handle(self, req: Request) -> tuple[Reply, float]:
+        """Answer one request in one transaction; the reply and the clock it was answered at."""
+        with self.db.transaction():
+            loaded = self.current()
+            if self.db.dialect == "postgresql":
+                self.db.one("SELECT pg_advisory_xact_lock(1, ?::int), pg_advisory_xact_lock(2, ?::int)",
+                            (req.account % 2_147_483_647, req.person % 2_147_483_647))
+            now = self.clock() - loaded.t0
+            reply = loaded.service.handle(req, now)
+            if reply.code != "deferred":
+                self.db.run("INSERT INTO audit (t, op, code, account, person, ip) VALUES (?, ?, ?, ?, ?, ?)",
+                            (now, req.op, reply.code, req.account, req.person, req.ip))
+        return reply, now
+
+    def policy_labels(self) -> list[str]:
+        """Labels of the loaded policy stack."""
+        return [p.label for p in self.loaded.scenario.policies] if self.loaded else []
+
+
+def with_policies(sc: Scenario, names: list[str] | tuple[str, ...]) -> Scenario:
+    """``sc`` under a stack of named policies with default parameters."""
+    return sc.with_policies(tuple(PolicySpec(name=n) for n in names)) if names else sc

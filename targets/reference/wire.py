@@ -1,0 +1,112 @@
+"""Reading a request off the wire: JSON body limits, operation args, client IP, bearer token.
+
+Validation is hand-written (not a pydantic model) because it runs on every hold at release
+time: it checks sizes, types, ranges and id formats and answers 400/422 with a clear message.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+import math
+import re
+from typing import Any
+
+from fastapi import Request
+
+from targets.reference.errors import ApiError
+
+__all__ = ["OP_NAME", "client_ip", "op_args", "read_json", "require_int"]
+
+OP_NAME = re.compile(r"^[a-z][a-z0-9_]{0,31}$")
+_ARG_NAME = OP_NAME
+_KEY = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")
+_MAX_ARGS = 16
+_MAX_STR = 256
+_INT64 = 2**63
+
+
+async def read_json(request: Request, limit: int) -> dict[str, Any]:
+    """The body as a JSON object (``{}`` when empty); 400 if too large or not JSON."""
+    declared = request.headers.get("content-length")
+    if declared is not None and (not declared.isdigit() or int(declared) > limit):
+        raise ApiError("bad_request", f"request body larger than {limit} bytes")
+    raw = await request.body()
+    if len(raw) > limit:
+        raise ApiError("bad_request", f"request body larger than {limit} bytes")
+    if not raw.strip():
+        return {}
+    try:
+        data = json.loads(raw)
+    except (ValueError, UnicodeDecodeError):
+        raise ApiError("bad_request", "request body is not valid JSON") from None
+    if not isinstance(data, dict):
+        raise ApiError("invalid", "request body must be a JSON object")
+    return data
+
+
+def _scalar_ok(v: Any) -> bool:
+    if v is None or isinstance(v, bool):
+        return True
+    if isinstance(v, int):
+        return -_INT64 <= v < _INT64
+    if isinstance(v, float):
+        return math.isfinite(v)
+    return isinstance(v, str) and len(v) <= _MAX_STR
+
+
+def op_args(data: dict[str, Any]) -> dict[str, Any]:
+    """Validated operation args (flat object of scalars or short lists of scalars)."""
+    if len(data) > _MAX_ARGS:
+        raise ApiError("invalid", f"too many args ({len(data)} > {_MAX_ARGS})")
+    for k, v in data.items():
+        if not _ARG_NAME.match(k):
+            raise ApiError("invalid", f"arg name {k[:40]!r} must match {_ARG_NAME.pattern}")
+        if isinstance(v, list):
+            if len(v) > _MAX_ARGS or not all(_scalar_ok(x) and not isinstance(x, list) for x in v):
+                raise ApiError("invalid", f"arg {k!r}: lists hold at most {_MAX_ARGS} scalars")
+        elif not _scalar_ok(v):
+            raise ApiError("invalid", f"arg {k!r}: expected null, bool, 64-bit int, finite number "
+                                      f"or string of at most {_MAX_STR} chars")
+    key = data.get("key")
+    if key is not None and not (isinstance(key, str) and _KEY.match(key)):
+        raise ApiError("invalid", f"idempotency key must match {_KEY.pattern}")
+    return data
+
+
+def require_int(value: Any, name: str, low: int = 0, high: int = _INT64 - 1) -> int:
+    """``value`` as an int in [low, high] (bools and strings are refused)."""
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        raise ApiError("invalid", f"{name} must be an integer in [{low}, {high}], got {str(value)[:40]!r}")
+    return value
+
+
+def _ip_int(text: str) -> int:
+    text = text.strip()
+    if text.isdigit() and len(text) <= 19:
+        return int(text)
+    return int(ipaddress.ip_address(text))
+
+
+def client_ip(request: Request, trusted_header: str | None) -> int:
+    """The client IP as an int: the TCP peer, or the trusted header when one is configured."""
+    if trusted_header:
+        value = request.headers.get(trusted_header)
+        if value is not None:
+            try:
+                return _ip_int(value)
+            except ValueError:
+                raise ApiError("bad_request", f"{trusted_header}: not an IP address or integer") from None
+    peer = request.client.host if request.client else "0.0.0.0"
+    try:
+        return _ip_int(peer)
+    except ValueError:
+        return 0
+
+
+def bearer(request: Request) -> str:
+    """The bearer token of the request; 401 if there is none."""
+    header = request.headers.get("authorization", "")
+    if not header.startswith("Bearer ") or len(header) > 256:
+        raise ApiError("unauthorized", "Authorization: Bearer <token> required")
+    return header[7:].strip()
