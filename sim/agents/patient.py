@@ -2,30 +2,169 @@
 
 Written once as a generator (see :mod:`sim.agents.actions`); the SimPy and Locust drivers both
 run it. Everything a patient knows about time comes from the ``t`` on responses.
+
+Anti-bot policies answer with codes of their own; a patient meets them like this:
+
+- ``captcha_required`` / ``captcha_failed`` — solve it (the segment's time and accuracy for the
+  challenge's kind, ``Wait(..., "captcha")``; proof-of-work costs the challenge's ``cost_s``)
+  and repeat the request, up to ``captcha_tries`` challenges;
+- ``rate_limited`` — wait Retry-After (``"slow"``) and repeat;
+- ``waiting_room`` — take a ticket (``enter_queue``), poll it (``"queue"``) until admitted, then
+  send the token with every request;
+- ``lottery`` — enter once (``lottery_enter``), come back at the draw (``lottery_result``);
+- a session list carrying ``waitlist`` when nothing is left — join once and poll for an offer;
+- ``frozen`` — re-verify (``reverify``, with probability ``reverify_p``) and wait for the
+  unfreeze, or give up; ``blocked`` — wait if the ban ends within patience, else give up;
+  ``referral_required`` / ``rule_violation`` — give up.
+
+A patient with ``cancel_p`` cancels the booking later for a real reason and books again.
 """
 
 from __future__ import annotations
 
 from collections.abc import Generator
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from sim.agents.actions import AgentScript, Call, Outcome, Response, Wait
 from sim.agents.population import AgentSpec
+from sim.policies.referral_gate import referral_code
 from sim.scenario.model import PatientSegment
 
 __all__ = ["patient"]
 
 # Answers after which trying again is pointless for this request (the slot is not coming back).
 _TRANSIENT = frozenset({"overloaded", "timeout", "network_error", "not_released", "conflict"})
+_CAPTCHA = frozenset({"captcha_required", "captcha_failed"})
+_REFUSALS = frozenset({"frozen", "blocked", "referral_required", "rule_violation"})
+_REFERRAL_OPS = frozenset({"hold", "lottery_enter", "waitlist_join"})
+
+Steps = Generator[Wait | Call, Response | None, Any]
 
 
-def _ident(spec: AgentSpec) -> dict[str, Any]:
-    return {"account": spec.account, "person": spec.person, "ip": spec.ip}
+@dataclass(slots=True)
+class _Visit:
+    """One patient's client-side state while booking."""
+
+    spec: AgentSpec
+    seg: PatientSegment
+    rng: np.random.Generator
+    deadline: float
+    referral: str | None = None
+    token: str | None = None  # waiting-room admission
+    will_reverify: bool | None = None  # decided when first frozen
+    entered_lottery: bool = False
+    joined_waitlist: bool = False
+    cancelled: bool = False
+
+    def args(self, op: str, extra: dict[str, Any]) -> dict[str, Any]:
+        """Identity, the credentials this patient holds, and the op's own arguments."""
+        spec = self.spec
+        out = {"account": spec.account, "person": spec.person, "ip": spec.ip, **extra}
+        if self.token is not None:
+            out["token"] = self.token
+        if self.referral is not None and op in _REFERRAL_OPS:
+            out["referral"] = self.referral
+        return out
+
+    def think(self) -> float:
+        return self.seg.think_s.draw(self.rng)
 
 
-def _pick(spec: AgentSpec, seg: PatientSegment, sessions: list[dict[str, Any]], flexible: bool) -> str | None:
+def _solve(v: _Visit, challenge: dict[str, Any]) -> tuple[float, bool]:
+    """Seconds spent on a challenge and whether the answer is right."""
+    kind = str(challenge.get("kind", "image_grid"))
+    if kind == "pow":
+        return float(challenge.get("cost_s", 0.0)), True
+    skill = v.seg.captcha.get(kind) or v.seg.captcha.get("image_grid")
+    if skill is None:
+        return 0.0, False  # the segment declares no skill for this kind: it cannot solve it
+    return skill.solve_s.draw(v.rng), bool(v.rng.random() < skill.accuracy)
+
+
+def _send(v: _Visit, op: str, extra: dict[str, Any]) -> Steps:
+    """One request, answering the gates on the way (CAPTCHA, rate limit, waiting room)."""
+    answer: dict[str, Any] = {}
+    tries = 0
+    while True:
+        r = yield Call(op, v.args(op, {**extra, **answer}))
+        assert r is not None
+        if r.t > v.deadline:
+            return r
+        if r.code in _CAPTCHA and tries < v.seg.captcha_tries:
+            tries += 1
+            seconds, correct = _solve(v, r.body)
+            yield Wait(seconds, "captcha")
+            answer = {"captcha": {"id": r.body.get("challenge_id"), "correct": correct}}
+            continue
+        if r.code == "rate_limited" and r.retry_after is not None:
+            yield Wait(r.retry_after, "slow")
+            continue
+        if r.code == "waiting_room" and op != "enter_queue":
+            q = yield from _queue(v)
+            if q.ok:
+                continue
+            return q
+        return r
+
+
+def _queue(v: _Visit) -> Steps:
+    """Take a waiting-room ticket and poll it until admitted (the token is kept)."""
+    while True:
+        r = yield from _send(v, "enter_queue", {})
+        if r.ok:
+            v.token = str(r.body.get("token"))
+            return r
+        if r.code != "queued" or r.t > v.deadline:
+            return r
+        yield Wait(r.retry_after if r.retry_after is not None else 5.0, "queue")
+
+
+def _lottery(v: _Visit) -> Steps:
+    """Enter the department's draw once and come back for the result."""
+    v.entered_lottery = True
+    dept = {"department": v.spec.department}
+    r = yield from _send(v, "lottery_enter", dept)
+    while r.code == "queued":
+        yield Wait(r.retry_after if r.retry_after is not None else 5.0, "lottery")
+        r = yield from _send(v, "lottery_result", dept)
+    return r
+
+
+def _waitlist(v: _Visit) -> Steps:
+    """Join the department's waitlist once and poll for an offered slot until patience ends."""
+    v.joined_waitlist = True
+    dept = {"department": v.spec.department}
+    r = yield from _send(v, "waitlist_join", dept)
+    while r.code == "queued" and r.t < v.deadline:
+        yield Wait(r.retry_after if r.retry_after is not None else 60.0, "waitlist")
+        r = yield from _send(v, "waitlist_status", dept)
+    return r
+
+
+def _refused(v: _Visit, r: Response) -> Steps:
+    """React to a refusal aimed at the patient: an Outcome to stop with, or None to go on."""
+    if r.code == "frozen":
+        if v.will_reverify is None:
+            v.will_reverify = bool(v.rng.random() < v.seg.reverify_p)
+        if not v.will_reverify:
+            return Outcome("frozen")
+        q = yield from _send(v, "reverify", {})
+        wait = (q.retry_after or 0.0) if q.code == "queued" else 0.0
+        if q.code not in ("queued", "ok") or q.t + wait > v.deadline:
+            return Outcome("frozen")
+        yield Wait(wait, "verify")
+        return None
+    if r.code == "blocked" and r.retry_after is not None and r.t + r.retry_after < v.deadline:
+        yield Wait(r.retry_after, "slow")
+        return None
+    return Outcome({"referral_required": "no_referral"}.get(r.code, r.code))
+
+
+def _pick(spec: AgentSpec, seg: PatientSegment, sessions: list[dict[str, Any]],
+          flexible: bool) -> str | None:
     """The best open session with slots left: the preferred one, or (if flexible) any."""
     open_ids = {s["id"] for s in sessions if s.get("remaining", 0) > 0}
     wanted = spec.sessions if flexible else spec.sessions[:1]
@@ -40,35 +179,55 @@ def _countdown(spec: AgentSpec, sessions: list[dict[str, Any]], now: float) -> f
     return None
 
 
-def _pay(spec: AgentSpec, seg: PatientSegment, hold: Response, rng: np.random.Generator) -> Generator[
-        Wait | Call, Response | None, Response]:
+def _pay(v: _Visit, hold: Response) -> Steps:
     """Pay for a hold; retry the (idempotent) confirm while the answer is transient."""
-    yield Wait(seg.pay_s.draw(rng), "pay")
-    args = {**_ident(spec), "hold": hold.body["hold_id"]}
+    yield Wait(v.seg.pay_s.draw(v.rng), "pay")
+    extra = {"hold": hold.body["hold_id"]}
     while True:
-        r = yield Call("confirm", args)
-        assert r is not None
+        r = yield from _send(v, "confirm", extra)
         if r.code not in _TRANSIENT or r.t >= hold.body.get("expires_at", r.t):
             return r
-        yield Wait(seg.think_s.draw(rng), "think")
+        yield Wait(v.think(), "think")
+
+
+def _cancel_for_real(v: _Visit, booked: Response) -> Steps:
+    """With ``cancel_p``: later, cancel the booking (plans changed) — True if it was cancelled."""
+    seg = v.seg
+    if v.cancelled or seg.cancel_p <= 0 or not v.rng.random() < seg.cancel_p:
+        return False
+    yield Wait(seg.cancel_after_s.draw(v.rng), "think")
+    r = yield from _send(v, "cancel", {"hold": booked.body["hold_id"]})
+    if not r.ok:
+        return False
+    v.cancelled = True
+    v.deadline = r.t + seg.patience_s  # booking again is a new attempt
+    return True
 
 
 def patient(spec: AgentSpec, rng: np.random.Generator) -> AgentScript:
     """One patient's session from arrival to booking or giving up."""
     seg: PatientSegment = spec.params
     flexible = bool(rng.random() < seg.flexibility)
-    deadline = spec.arrival + seg.patience_s
+    v = _Visit(spec, seg, rng, spec.arrival + seg.patience_s)
+    if seg.referral_p > 0 and rng.random() < seg.referral_p:
+        v.referral = referral_code(spec.person)
     failures = 0
     direct: str | None = None  # a session to click straight away (after the countdown)
     while failures <= seg.retries:
+        h: Response | None = None
         if direct is None:
-            r = yield Call("list_sessions", {**_ident(spec), "department": spec.department})
-            assert r is not None
-            if r.t > deadline:
+            r = yield from _send(v, "list_sessions", {"department": spec.department})
+            if r.t > v.deadline:
                 return Outcome("impatient")
+            if r.code in _REFUSALS:
+                stop = yield from _refused(v, r)
+                if stop is not None:
+                    return stop
+                failures += 1
+                continue
             if not r.ok:
                 failures += 1
-                yield Wait(r.retry_after or seg.think_s.draw(rng), "think")
+                yield Wait(r.retry_after or v.think(), "think")
                 continue
             sessions = r.body.get("sessions", [])
             target = _pick(spec, seg, sessions, flexible)
@@ -77,21 +236,33 @@ def patient(spec: AgentSpec, rng: np.random.Generator) -> AgentScript:
                 if wait is not None:  # watch the countdown, then click at once
                     yield Wait(wait, "countdown")
                     direct = spec.sessions[0]
-                else:
+                    continue
+                if "waitlist" not in r.body or v.joined_waitlist:
                     failures += 1  # sold out for now: refresh later, slots may come back
-                    yield Wait(seg.think_s.draw(rng), "think")
-                continue
+                    yield Wait(v.think(), "think")
+                    continue
+                h = yield from _waitlist(v)
         else:
             target, direct = direct, None
-        yield Wait(spec.reaction, "react")
-        h = yield Call("hold", {**_ident(spec), "session": target})
-        assert h is not None
+        if h is None:
+            yield Wait(spec.reaction, "react")
+            h = yield from _send(v, "hold", {"session": target})
+            if h.code == "lottery" and not v.entered_lottery:
+                h = yield from _lottery(v)
         if h.ok:
-            c = yield from _pay(spec, seg, h, rng)
+            c = yield from _pay(v, h)
             if c.ok:
-                return Outcome("booked", str(c.body.get("hold_id", h.body["hold_id"])))
-        if h.t > deadline:
+                again = yield from _cancel_for_real(v, c)
+                if not again:
+                    return Outcome("booked", str(c.body.get("hold_id", h.body["hold_id"])))
+                failures = 0
+                continue
+        if h.code in _REFUSALS:
+            stop = yield from _refused(v, h)
+            if stop is not None:
+                return stop
+        if h.t > v.deadline:
             return Outcome("impatient")
         failures += 1
-        yield Wait(h.retry_after or seg.think_s.draw(rng), "think")
+        yield Wait(h.retry_after or v.think(), "think")
     return Outcome("gave_up")
