@@ -1,0 +1,16 @@
+"""The load driver: the same agents as the simulator, run by Locust against a real target.
+
+- :mod:`~sim.drivers.load.plan` — the plan (population, shards, the run window), no Locust;
+- :mod:`~sim.drivers.load.engine` — runs one agent generator with real sleeps and HTTP calls
+  and writes the records; gevent only;
+- :mod:`~sim.drivers.load.timing` — lag and latency (plain and coordinated-omission corrected)
+  in HdrHistogram precision;
+- :mod:`~sim.drivers.load.locustfile` — the Locust user and the master/worker messages; the
+  only module that imports locust (first, for gevent's monkey-patching). It doubles as a
+  locustfile for workers on other machines;
+- :mod:`~sim.drivers.load.run` — a whole load run (local or master + workers);
+- :mod:`~sim.drivers.load.target` — starting the reference service, exporting a target's truth;
+- :mod:`~sim.drivers.load.truth` — outcome metrics and invariants from the target's state.
+
+Importing this package imports no Locust.
+"""

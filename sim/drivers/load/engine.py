@@ -1,0 +1,214 @@
+"""Playing agents for real: ``Wait`` is a gevent sleep, ``Call`` an HTTP request.
+
+A :class:`ShardRun` holds one worker's shard of the plan. Locust users take agents from it in
+order of planned start (:meth:`ShardRun.next_agent`) and play each to its end
+(:meth:`ShardRun.play`). Times are seconds relative to T0 on the wall clock.
+
+Honest timing. Every call has a *planned* send time — the agent's planned start, or the
+instant it had its previous answer, plus the waits it yielded since — and an *actual* send
+time. The agent sleeps until the planned time; if the generator is behind (the CPU is busy,
+or no user was free when the agent was due) the request goes out late and the lateness is
+recorded, never hidden by shifting the plan. Latency is then known both from the actual send
+(what the server did) and from the planned send (what the patient felt: coordinated-omission
+corrected).
+"""
+
+from __future__ import annotations
+
+import time
+from collections import deque
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import gevent
+from gevent.event import Event
+
+from sim.agents import script_for
+from sim.agents.actions import Call, Outcome, Response, Wait
+from sim.agents.population import AgentSpec
+from sim.drivers.adapter import Answer
+from sim.drivers.load.plan import LoadPlan, window
+from sim.records import Columns, OutcomeLog, RequestLog
+
+__all__ = ["Send", "ShardRun", "StartLog", "columns_from_message", "columns_to_message"]
+
+Send = Callable[[Call], Answer]
+"""Sends one call to the target and returns the answer (``network_error`` if none came)."""
+
+_BURDEN = {"captcha", "queue", "slow"}  # Wait reasons that count as patient burden (as in SimPy)
+
+
+class StartLog(Columns):
+    """When each agent was planned to start and when a user really started it."""
+
+    SCHEMA = (("agent", "q"), ("planned", "d"), ("started", "d"))
+
+
+class _Tally:
+    """What one agent cost: calls and burden seconds (for the outcomes table)."""
+
+    __slots__ = ("burden", "calls", "captcha", "queued")
+
+    def __init__(self) -> None:
+        self.calls = 0
+        self.burden = self.captcha = self.queued = 0.0
+
+    def wait(self, w: Wait) -> None:
+        if w.reason in _BURDEN and w.seconds > 0:
+            self.burden += w.seconds
+            if w.reason == "captcha":
+                self.captcha += w.seconds
+            else:
+                self.queued += w.seconds
+
+
+class ShardRun:
+    """One worker's share of a load run: its agents, their start queue and their records."""
+
+    def __init__(self, plan: LoadPlan, agents: list[AgentSpec], first: float | None = None) -> None:
+        self.plan = plan
+        self.streams = plan.streams()
+        sc = plan.scenario
+        start, self.end = window(sc, agents)
+        self.first = start if first is None else first
+        self.timeout_s = sc.service.timeout_s
+        self.queue: deque[AgentSpec] = deque(sorted(agents, key=lambda a: a.arrival))
+        self.size = len(agents)
+        self.requests = RequestLog()
+        self.outcomes = OutcomeLog()
+        self.starts = StartLog()
+        self.acknowledged: list[int] = []
+        self.errors: list[str] = []
+        self.t0_wall = 0.0
+        self.go = Event()
+        self.done = Event()
+        self.finished = 0
+        if self.size == 0:
+            self.done.set()
+
+    # ---- the clock ----------------------------------------------------------------------
+    def start(self, t0_wall: float) -> None:
+        """Map T0 onto the wall clock (``time.time()`` seconds) and let the users play."""
+        self.t0_wall = t0_wall
+        self.go.set()
+
+    def now(self) -> float:
+        """Seconds since T0."""
+        return time.time() - self.t0_wall
+
+    def sleep_until(self, t: float) -> None:
+        """Sleep until scenario time ``t`` (returns at once if it has passed)."""
+        delay = t - self.now()
+        if delay > 0:
+            gevent.sleep(delay)
+
+    # ---- agents ---------------------------------------------------------------------------
+    def next_agent(self) -> AgentSpec | None:
+        """The next agent due to start, or None when the shard has no more."""
+        return self.queue.popleft() if self.queue else None
+
+    def play(self, spec: AgentSpec, send: Send) -> None:
+        """Run one agent from its planned start to its outcome (or the end of the horizon)."""
+        try:
+            if spec.arrival > self.end:  # the simulator never starts these either
+                return
+            planned = max(spec.arrival, self.first)
+            self.sleep_until(planned)
+            self.starts.append(spec.agent, planned, self.now())
+            tally = _Tally()
+            try:
+                outcome, t_end = self._run(spec, send, planned, tally)
+            except Exception as exc:  # a broken adapter or target must not hang the run
+                self.errors.append(f"agent {spec.agent}: {type(exc).__name__}: {exc}")
+                outcome, t_end = Outcome("error", detail=str(exc)), self.now()
+            booking = int(outcome.booking) if outcome.booking and outcome.booking.isdigit() else -1
+            self.outcomes.append(
+                spec.agent,
+                outcome.status,
+                t_end,
+                tally.calls,
+                booking,
+                tally.burden,
+                tally.captcha,
+                tally.queued,
+            )
+        finally:
+            self.finished += 1
+            if self.finished >= self.size:
+                self.done.set()
+
+    def _run(
+        self, spec: AgentSpec, send: Send, planned: float, tally: _Tally
+    ) -> tuple[Outcome, float]:
+        gen = script_for(spec.role)(spec, self.streams.generator("agent", spec.agent))
+        resp: Response | None = None
+        try:
+            while True:
+                action = gen.send(resp)
+                while type(action) is Wait:
+                    planned += max(action.seconds, 0.0)
+                    tally.wait(action)
+                    action = gen.send(None)
+                if type(action) is not Call:
+                    raise TypeError(
+                        f"agent {spec.agent} yielded {action!r}; agents yield Wait or Call"
+                    )
+                if planned > self.end:
+                    return Outcome(
+                        "cut", detail="still running at the end of the horizon"
+                    ), self.end
+                resp = self._call(spec, action, planned, send)
+                tally.calls += 1
+                planned = resp.t
+        except StopIteration as stop:
+            return stop.value, min(planned, self.end)
+
+    def _call(self, spec: AgentSpec, call: Call, planned: float, send: Send) -> Response:
+        self.sleep_until(planned)
+        t_sent = self.now()
+        answer = send(call)
+        t_done = self.now()
+        code = answer.code
+        if code == "network_error" and t_done - t_sent >= 0.99 * self.timeout_s:
+            code = "timeout"
+        self.requests.append(
+            spec.agent, call.op, planned, t_sent, float("nan"), float("nan"), t_done, code
+        )
+        if call.op == "confirm" and code == "ok":
+            self.acknowledged.append(int(call.args.get("hold", -1)))
+        return Response(
+            code, answer.body if code == answer.code else {}, t_done, answer.retry_after
+        )
+
+    # ---- results ------------------------------------------------------------------------
+    def progress(self) -> dict[str, int]:
+        """Counts for a progress display."""
+        return {"agents": self.size, "finished": self.finished, "requests": len(self.requests)}
+
+    def to_message(self) -> dict[str, Any]:
+        """The shard's records as plain lists (msgpack-safe), to send to the master."""
+        return {
+            "requests": columns_to_message(self.requests),
+            "outcomes": columns_to_message(self.outcomes),
+            "starts": columns_to_message(self.starts),
+            "acknowledged": list(self.acknowledged),
+            "errors": self.errors[:20],
+        }
+
+
+def columns_to_message(log: Columns) -> dict[str, list[Any]]:
+    """Column name → plain list."""
+    return {name: list(log.column(name)) for name, _ in log.SCHEMA}
+
+
+C = TypeVar("C", bound=Columns)
+
+
+def columns_from_message(cls: type[C], messages: list[dict[str, list[Any]]]) -> C:
+    """Columns of type ``cls`` holding the rows of several shards' messages, in order."""
+    log = cls()
+    names = [n for n, _ in cls.SCHEMA]
+    for data in messages:
+        for row in zip(*(data[n] for n in names), strict=True):
+            log.append(*row)
+    return log

@@ -1,0 +1,139 @@
+"""The Locust side of a load run: the user that plays agents, and the worker's messages.
+
+This is the only module of slotgrab that imports locust, and it imports it first: locust
+monkey-patches the standard library for gevent on import, which must happen before sockets
+or threads are used. It is also a locustfile, so workers on other machines are plain Locust
+workers::
+
+    locust -f $(python -c 'import sim.drivers.load.locustfile as m; print(m.__file__)') \\
+        --worker --master-host 10.0.0.5 --master-port 5557
+
+Protocol (Locust custom messages, master → worker unless noted):
+
+- ``slotgrab_plan`` ``{plan, shards, index, first}``: build the population, keep shard
+  ``index`` of ``shards``; the worker answers ``slotgrab_ready`` ``{index, agents}``;
+- then the master starts the users (Locust spawns them), and sends ``slotgrab_go``
+  ``{t0_wall}``: T0 on the wall clock, the same for every worker;
+- workers send ``slotgrab_progress`` every half second and ``slotgrab_records`` (their records)
+  when every agent of their shard has ended.
+"""
+
+from __future__ import annotations
+
+import locust  # first import: gevent monkey-patching
+
+# isort: split
+
+from typing import Any
+
+import gevent
+from locust import FastHttpUser, constant, events, task
+from locust.env import Environment
+from locust.exception import StopUser
+from locust.runners import WorkerRunner
+
+from sim.agents.actions import Call
+from sim.drivers.adapter import Answer, TargetAdapter, load_adapter
+from sim.drivers.load.engine import ShardRun
+from sim.drivers.load.plan import LoadPlan, shard_of
+
+__all__ = ["AgentUser", "attach_shard", "locust"]
+
+_SHARD = "slotgrab_shard"
+_ADAPTER = "slotgrab_adapter"
+PROGRESS_EVERY_S = 0.5
+
+
+class AgentUser(FastHttpUser):
+    """A Locust user that plays agents of its process's shard, one agent generator at a time,
+    taking the next one due whenever it is free (open model: a free user never waits for an
+    answer to start the next agent; a busy process shows up as lag)."""
+
+    host = "http://127.0.0.1"  # the plan sets the target
+    wait_time = constant(0)
+    concurrency = 1  # one connection per user, as one patient's browser
+    max_retries = 0  # a retried request would hide a failure inside one latency
+
+    @task
+    def play_agents(self) -> None:
+        """Play agents until the shard has none left; then idle until the run ends."""
+        shard: ShardRun = getattr(self.environment, _SHARD)
+        adapter: TargetAdapter = getattr(self.environment, _ADAPTER)
+        shard.go.wait()
+
+        def send(call: Call) -> Answer:
+            return self._send(adapter, call)
+
+        while (spec := shard.next_agent()) is not None:
+            shard.play(spec, send)
+        shard.done.wait()
+        raise StopUser()
+
+    def _send(self, adapter: TargetAdapter, call: Call) -> Answer:
+        req = adapter.request(call.op, call.args)
+        with self.client.request(
+            req.method,
+            req.path,
+            headers=req.headers,
+            json=req.json,
+            name=req.name,
+            catch_response=True,
+        ) as r:
+            status = int(r.status_code or 0)
+            try:
+                body = r.json() if status and r.content else {}
+            except ValueError:
+                body = {}
+            if status == 0 or status >= 500:
+                r.failure(f"HTTP {status}")
+            else:
+                r.success()  # 409 sold out etc. are answers of the domain, not failures
+        headers = {k.lower(): v for k, v in (r.headers or {}).items()}
+        return adapter.answer(
+            call.op, status, body if isinstance(body, dict) else {"data": body}, headers
+        )
+
+
+def attach_shard(environment: Environment, plan: LoadPlan, shard: ShardRun) -> None:
+    """Make ``shard`` the one this process's users play, against ``plan``'s target."""
+    AgentUser.host = plan.base_url
+    AgentUser.network_timeout = plan.scenario.service.timeout_s
+    AgentUser.connection_timeout = plan.scenario.service.timeout_s
+    adapter = load_adapter(plan.adapter)
+    adapter.bind(plan.adapter_state)
+    setattr(environment, _ADAPTER, adapter)
+    setattr(environment, _SHARD, shard)
+
+
+# ---- worker side -----------------------------------------------------------------------------
+def _on_plan(environment: Environment, msg: Any, **_: Any) -> None:
+    data = msg.data
+    plan = LoadPlan.from_message(data["plan"])
+    agents = plan.population().agents
+    mine = shard_of(agents, plan.streams(), int(data["shards"]), int(data["index"]))
+    shard = ShardRun(plan, mine, first=float(data["first"]))
+    attach_shard(environment, plan, shard)
+    assert environment.runner is not None
+    environment.runner.send_message("slotgrab_ready", {"index": data["index"], "agents": len(mine)})
+
+
+def _on_go(environment: Environment, msg: Any, **_: Any) -> None:
+    shard: ShardRun = getattr(environment, _SHARD)
+    shard.start(float(msg.data["t0_wall"]))
+    gevent.spawn(_report, environment, shard)
+
+
+def _report(environment: Environment, shard: ShardRun) -> None:
+    runner = environment.runner
+    assert runner is not None
+    index = getattr(runner, "worker_index", 0)
+    while not shard.done.wait(timeout=PROGRESS_EVERY_S):
+        runner.send_message("slotgrab_progress", {"index": index, **shard.progress()})
+    runner.send_message("slotgrab_records", {"index": index, **shard.to_message()})
+
+
+@events.init.add_listener
+def _on_init(environment: Environment, **_: Any) -> None:
+    if isinstance(environment.runner, WorkerRunner):
+        environment.runner.register_message("slotgrab_plan", _on_plan)
+        environment.runner.register_message("slotgrab_go", _on_go)

@@ -1,0 +1,297 @@
+"""A whole load run: spawn Locust users (locally or on workers), share T0, collect the records.
+
+``processes == 1``: one Locust ``LocalRunner`` in this process plays the whole plan.
+``processes >= 2``: this process is a Locust master (bound to 127.0.0.1 on a free port) and
+starts that many Locust workers (``locust -f locustfile.py --worker``) on this machine; each
+gets a shard of the plan. ``processes == 0`` starts none and waits for ``expect_workers``
+started elsewhere (see the README: workers on other machines).
+
+T0 is chosen only after every user has been spawned, so spawning never eats into the plan;
+the first agent is due ``lead_s`` after that.
+"""
+
+from __future__ import annotations
+
+from sim.drivers.load.locustfile import AgentUser, attach_shard, locust  # first: gevent patching
+
+# isort: split
+
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import gevent
+from locust.env import Environment
+from locust.runners import STATE_RUNNING, MasterRunner, Runner
+
+from sim.drivers.load import locustfile
+from sim.drivers.load.engine import ShardRun, StartLog, columns_from_message
+from sim.drivers.load.plan import LoadPlan, window
+from sim.records import OutcomeLog, RequestLog
+
+__all__ = ["LoadError", "LoadResult", "Progress", "run_load"]
+
+Progress = Callable[[dict[str, int]], None]
+"""Called about 4 times a second with ``agents``, ``finished`` and ``requests`` counts."""
+
+
+class LoadError(RuntimeError):
+    """The load run could not be carried out (workers did not connect, run did not finish)."""
+
+
+@dataclass
+class LoadResult:
+    """What the generator recorded (the target's truth is fetched separately)."""
+
+    plan: LoadPlan
+    t0_wall: float
+    requests: RequestLog
+    outcomes: OutcomeLog
+    starts: StartLog
+    acknowledged: list[int]
+    errors: list[str]
+    processes: int
+    users: int
+    wall_s: float
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _wait(
+    cond: Callable[[], bool], timeout: float, what: str, tick: Callable[[], None] | None = None
+) -> None:
+    deadline = time.monotonic() + timeout
+    while not cond():
+        if time.monotonic() > deadline:
+            raise LoadError(f"timed out after {timeout:.0f} s waiting for {what}")
+        if tick is not None:
+            tick()
+        gevent.sleep(0.05)
+
+
+def _spawn_users(runner: Runner, users: int) -> None:
+    runner.start(users, spawn_rate=max(users, 1))
+    _wait(lambda: runner.state == STATE_RUNNING, 60 + users / 500, "Locust to spawn the users")
+
+
+def _deadline(plan: LoadPlan, first: float, lead_s: float) -> float:
+    sc = plan.scenario
+    return lead_s + (sc.horizon.after_s - first) + sc.service.timeout_s + 30.0
+
+
+def _choose_t0(first: float, lead_s: float, on_t0: Callable[[float], None] | None) -> float:
+    """T0 on the wall clock: the first agent is due ``lead_s`` from now; tell the target.
+
+    If telling the target took so long that the first agent would be late (a target's first
+    load can import a lot), choose again: the second load is quick."""
+    for _ in range(3):
+        t0 = time.time() + lead_s - first
+        if on_t0 is None:
+            return t0
+        on_t0(t0)
+        if time.time() < t0 + first - 0.25 * lead_s:
+            return t0
+    return t0
+
+
+def _run_local(
+    plan: LoadPlan,
+    users: int,
+    lead_s: float,
+    progress: Progress | None,
+    on_t0: Callable[[float], None] | None,
+) -> tuple[list[dict[str, Any]], float]:
+    agents = plan.population().agents
+    first, _ = window(plan.scenario, agents)
+    shard = ShardRun(plan, agents, first=first)
+    env = Environment(user_classes=[AgentUser], events=locust.events)
+    attach_shard(env, plan, shard)
+    runner = env.create_local_runner()
+    try:
+        _spawn_users(runner, users)
+        t0 = _choose_t0(first, lead_s, on_t0)
+        shard.start(t0)
+        _wait(
+            shard.done.is_set,
+            _deadline(plan, first, lead_s),
+            "the agents to finish",
+            (lambda: progress(shard.progress())) if progress else None,
+        )
+        if progress:
+            progress(shard.progress())
+    finally:
+        runner.quit()
+    return [shard.to_message()], t0
+
+
+class _Master:
+    """The master's side of the protocol in :mod:`sim.drivers.load.locustfile`."""
+
+    def __init__(self, runner: MasterRunner) -> None:
+        self.runner = runner
+        self.ready: dict[int, int] = {}
+        self.progress: dict[int, dict[str, int]] = {}
+        self.records: dict[int, dict[str, Any]] = {}
+        runner.register_message("slotgrab_ready", self._on_ready)
+        runner.register_message("slotgrab_progress", self._on_progress)
+        runner.register_message("slotgrab_records", self._on_records)
+
+    def _on_ready(self, environment: Environment, msg: Any, **_: Any) -> None:
+        self.ready[int(msg.data["index"])] = int(msg.data["agents"])
+
+    def _on_progress(self, environment: Environment, msg: Any, **_: Any) -> None:
+        data = dict(msg.data)
+        self.progress[int(data.pop("index"))] = data
+
+    def _on_records(self, environment: Environment, msg: Any, **_: Any) -> None:
+        data = dict(msg.data)
+        self.records[int(data.pop("index"))] = data
+
+    def totals(self, agents: int) -> dict[str, int]:
+        done = [self.progress.get(i, {}) for i in self.ready]
+        for i, rec in self.records.items():
+            done[list(self.ready).index(i)] = {
+                "finished": self.ready[i],
+                "requests": len(rec["requests"]["agent"]),
+            }
+        return {
+            "agents": agents,
+            "finished": sum(d.get("finished", 0) for d in done),
+            "requests": sum(d.get("requests", 0) for d in done),
+        }
+
+
+def _start_workers(n: int, port: int) -> list[subprocess.Popen[bytes]]:
+    cmd = [
+        sys.executable,
+        "-m",
+        "locust",
+        "-f",
+        locustfile.__file__,
+        "--worker",
+        "--master-host",
+        "127.0.0.1",
+        "--master-port",
+        str(port),
+        "--loglevel",
+        "WARNING",
+    ]
+    return [
+        subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE) for _ in range(n)
+    ]
+
+
+def _stop_workers(procs: list[subprocess.Popen[bytes]]) -> None:
+    for p in procs:
+        try:
+            p.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            p.kill()
+            p.wait()
+
+
+def _run_distributed(
+    plan: LoadPlan,
+    processes: int,
+    expect_workers: int,
+    users: int,
+    lead_s: float,
+    progress: Progress | None,
+    on_t0: Callable[[float], None] | None,
+    bind: str,
+    port: int,
+) -> tuple[list[dict[str, Any]], float]:
+    agents = plan.population().agents
+    first, _ = window(plan.scenario, agents)
+    n = processes or expect_workers
+    env = Environment(user_classes=[AgentUser], events=locust.events)
+    port = port or _free_port()
+    runner = env.create_master_runner(master_bind_host=bind, master_bind_port=port)
+    master = _Master(runner)
+    procs = _start_workers(processes, port) if processes else []
+    try:
+        _wait(
+            lambda: len(runner.clients.ready) >= n,
+            60 if processes else 600,
+            f"{n} Locust worker(s)",
+        )
+        message = plan.to_message()
+        for index, client_id in enumerate(sorted(runner.clients)[:n]):
+            runner.send_message(
+                "slotgrab_plan",
+                {"plan": message, "shards": n, "index": index, "first": first},
+                client_id=client_id,
+            )
+        _wait(lambda: len(master.ready) >= n, 120, "the workers to build their shards")
+        _spawn_users(runner, users)
+        t0 = _choose_t0(first, lead_s, on_t0)
+        runner.send_message("slotgrab_go", {"t0_wall": t0})
+        _wait(
+            lambda: len(master.records) >= n,
+            _deadline(plan, first, lead_s),
+            "the workers' records",
+            (lambda: progress(master.totals(len(agents)))) if progress else None,
+        )
+        if progress:
+            progress(master.totals(len(agents)))
+    finally:
+        runner.quit()
+        _stop_workers(procs)
+    return [master.records[i] for i in sorted(master.records)], t0
+
+
+def run_load(
+    plan: LoadPlan,
+    *,
+    processes: int = 1,
+    expect_workers: int = 0,
+    users: int | None = None,
+    lead_s: float = 1.0,
+    progress: Progress | None = None,
+    on_t0: Callable[[float], None] | None = None,
+    master_bind: str = "127.0.0.1",
+    master_port: int = 0,
+) -> LoadResult:
+    """Play the whole plan against ``plan.base_url`` and return the generator's records.
+
+    ``users`` Locust users in all (default: one per agent, so no agent ever waits for a free
+    user; fewer users make a closed-ish generator, and the waiting shows as lag). ``on_t0`` is
+    called with T0 (Unix seconds) once it is chosen, before any agent starts."""
+    n_agents = plan.scenario.patient_count + sum(c.devices * c.lanes for c in plan.scenario.bots)
+    users = users or max(n_agents, 1)
+    started = time.time()
+    if processes == 1 and not expect_workers:
+        messages, t0 = _run_local(plan, users, lead_s, progress, on_t0)
+    else:
+        messages, t0 = _run_distributed(
+            plan,
+            processes,
+            expect_workers,
+            users,
+            lead_s,
+            progress,
+            on_t0,
+            master_bind,
+            master_port,
+        )
+    return LoadResult(
+        plan,
+        t0,
+        requests=columns_from_message(RequestLog, [m["requests"] for m in messages]),
+        outcomes=columns_from_message(OutcomeLog, [m["outcomes"] for m in messages]),
+        starts=columns_from_message(StartLog, [m["starts"] for m in messages]),
+        acknowledged=[h for m in messages for h in m["acknowledged"]],
+        errors=[e for m in messages for e in m.get("errors", [])],
+        processes=max(processes, expect_workers),
+        users=users,
+        wall_s=time.time() - started,
+    )
