@@ -1,0 +1,84 @@
+"""``slotgrab simulate``: run replications of a scenario, print the metrics, write a run folder."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from sim.cli.errors import UsageError, user_errors
+from sim.cli.metric_table import is_detail_metric, metric_table
+from sim.experiments import Replication, RunDir, aggregate, replicate
+from sim.experiments.rundir import default_run_dir
+from sim.scenario.loader import load_scenario, resolve_path
+from sim.scenario.overrides import parse_set_options
+
+__all__ = ["register"]
+
+
+def _progress(console: Console) -> Progress:
+    return Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
+                    TimeElapsedColumn(), console=console, transient=True)
+
+
+def _out_dir(out: Path | None, scenario: str) -> RunDir:
+    path = out if out is not None else default_run_dir(scenario)
+    try:
+        return RunDir.create(path)
+    except FileExistsError as exc:
+        raise UsageError(str(exc)) from None
+    except OSError as exc:
+        raise UsageError(f"{path}: cannot create the output folder: {exc.strerror}") from None
+
+
+def simulate(
+    scenario: str = typer.Argument(..., help="Scenario file, or the name of a shipped scenario."),
+    seed: int | None = typer.Option(None, "--seed", min=0,
+                                    help="Base seed (default: the scenario's)."),
+    reps: int | None = typer.Option(None, "--reps", min=1, max=10_000,
+                                    help="Replications (default: the scenario's)."),
+    out: Path | None = typer.Option(None, "--out",
+                                    help="Run folder (default: runs/<scenario>-<time>)."),
+    set_: list[str] | None = typer.Option(None, "--set", metavar="PATH=VALUE",
+                                          help="Override a field, e.g. service.workers=4."),
+    show_all: bool = typer.Option(False, "--all", help="Also print the per-decile metrics."),
+) -> None:
+    """Run replications of a scenario; print each metric's mean and 95 % CI; write a run folder."""
+    with user_errors():
+        overrides = parse_set_options(set_ or [])
+        if seed is not None:
+            overrides["seed"] = seed
+        if reps is not None:
+            overrides["replications"] = reps
+        source = resolve_path(scenario)
+        sc = load_scenario(source, overrides)
+        run_dir = _out_dir(out, sc.name)
+        run_dir.write_scenario(sc)
+        rep_ids = list(range(sc.replications))
+        err = Console(stderr=True)
+        with _progress(err) as bar:
+            task = bar.add_task(f"{sc.name}: replications", total=len(rep_ids))
+
+            def done(r: Replication) -> None:
+                run_dir.write_records(r.rep, r.records)
+                bar.advance(task)
+
+            summaries = replicate(sc, rep_ids, done)
+        stats = aggregate(summaries)
+        run_dir.write_summary(sc, rep_ids, stats)
+        run_dir.write_meta(sc, rep_ids, str(source))
+        console = Console()
+        policy = "+".join(p.label for p in sc.policies)
+        title = f"{sc.name} · policy {policy} · seed {sc.seed} · {len(rep_ids)} replications"
+        console.print(metric_table(stats, title, show_all=show_all))
+        hidden = sum(is_detail_metric(n) for n in stats)
+        if hidden and not show_all:
+            console.print(f"({hidden} per-decile metrics in summary.json; --all prints them)")
+        console.print(f"run folder: {run_dir.path}")
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``simulate`` to the CLI."""
+    app.command("simulate")(simulate)
