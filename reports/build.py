@@ -1,0 +1,289 @@
+"""Assembling a report from run directories: which figures for which runs, and writing it.
+
+Runs of any kinds can be combined: simulator runs (``simulate``, ``compare``) give the metric
+samples per policy; with two or more policies the comparison figures appear; each load run adds
+its timing figure, and a twin figure when a simulator run measured the same policy.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from reports.comparison import best_policy, comparison_figure
+from reports.economics import scalper_figure
+from reports.fairness import fairness_figure
+from reports.figure import ReportFigure
+from reports.loadrun import load_timing_figure
+from reports.palette import PolicyColours
+from reports.runs import Run, load_run, runs_by_kind
+from reports.stats import estimates_of
+from reports.summary import SummaryTable, summary_table
+from reports.tables import Tables
+from reports.time_to_book import time_to_book_figure
+from reports.timeline import timeline_figure
+from reports.twin import twin_figure
+
+__all__ = ["Report", "build_report", "write_report"]
+
+
+@dataclass
+class Report:
+    """Everything a rendered report shows."""
+
+    title: str
+    runs: list[Run]
+    summary: SummaryTable
+    figures: list[ReportFigure]
+    conclusions: list[str]
+    problems: list[str] = field(default_factory=list)
+    best: str | None = None
+
+    @property
+    def scenario_text(self) -> str:
+        """The resolved scenario of the first run (all runs of one report share it)."""
+        return next((r.scenario_text for r in self.runs if r.scenario_text), "")
+
+    def metadata(self) -> list[tuple[str, dict[str, Any]]]:
+        """(run label, meta.json) of every run, composite runs' parts included."""
+        return [(r.label, r.meta) for run in self.runs for r in (run, *run.children)]
+
+
+def build_report(
+    paths: Sequence[Path],
+    *,
+    title: str | None = None,
+    problems: Sequence[str] = (),
+    on_figure: Callable[[str], None] | None = None,
+) -> Report:
+    """Load the run directories and build every figure that fits them.
+
+    ``on_figure`` is called with each figure's key as it is built (for a progress bar)."""
+    runs = [load_run(Path(p)) for p in paths]
+    sim_runs = runs_by_kind(runs, "simulate") + runs_by_kind(runs, "compare")
+    load_runs = runs_by_kind(runs, "load")
+    samples, owner = _merge_samples(sim_runs)
+    colours = PolicyColours([*samples, *(p for r in load_runs for p in r.policies)])
+    best = best_policy(samples) if len(samples) > 1 else None
+    steps = _figure_steps(samples, owner, load_runs, colours, best, _scenario_of(runs))
+    figures = []
+    for key, make in steps:
+        fig = make()
+        if fig is not None:
+            figures.append(fig)
+        if on_figure is not None:
+            on_figure(key)
+    columns = {p: reps for p, reps in samples.items()}
+    columns.update({f"{p} · load run": reps for r in load_runs for p, reps in r.samples.items()})
+    name = _scenario_of(runs).get("name", "slotgrab")
+    return Report(
+        title or f"slotgrab report — {name}",
+        runs,
+        summary_table(columns),
+        figures,
+        _conclusions(samples, best),
+        list(problems),
+        best,
+    )
+
+
+def count_figures(paths: Sequence[Path]) -> int:
+    """How many figure steps :func:`build_report` will run (for sizing a progress bar)."""
+    runs = [load_run(Path(p)) for p in paths]
+    samples, owner = _merge_samples(runs_by_kind(runs, "simulate") + runs_by_kind(runs, "compare"))
+    return len(
+        _figure_steps(samples, owner, runs_by_kind(runs, "load"), PolicyColours(samples), None, {})
+    )
+
+
+def write_report(
+    paths: Sequence[Path] | Path,
+    out: Path | None = None,
+    *,
+    title: str | None = None,
+    problems: Sequence[str] = (),
+    echo: Callable[[str], None] | None = print,
+) -> Path:
+    """Write the HTML report of the given run directories, and a Markdown summary beside it.
+
+    ``out`` defaults to ``<first run dir>/report.html``; the Markdown goes to the same name with
+    ``.md``. ``echo`` (default ``print``; None to stay quiet) gets one line with the path.
+    Returns the HTML file's path. Raises :class:`reports.runs.RunDirError` on an unreadable run."""
+    from reports.html import render_html
+    from reports.markdown import render_markdown
+
+    dirs = [paths] if isinstance(paths, Path) else [Path(p) for p in paths]
+    report = build_report(dirs, title=title, problems=problems)
+    target = out or dirs[0] / "report.html"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(render_html(report), encoding="utf-8")
+    target.with_suffix(".md").write_text(
+        render_markdown(report, html_path=target), encoding="utf-8"
+    )
+    if echo is not None:
+        echo(f"report: {target}")
+    return target
+
+
+Step = tuple[str, Callable[[], ReportFigure | None]]
+
+
+def _figure_steps(
+    samples: dict[str, list[dict[str, float]]],
+    owner: dict[str, Run],
+    load_runs: list[Run],
+    colours: PolicyColours,
+    best: str | None,
+    scenario: dict[str, Any],
+) -> list[Step]:
+    steps: list[Step] = []
+    name = scenario.get("name", "")
+    if len(samples) > 1:
+        steps.append(
+            (
+                "comparison",
+                lambda: comparison_figure(samples, colours, title=f"Policy comparison — {name}"),
+            )
+        )
+    if samples:
+        steps.append(("fairness", lambda: fairness_figure(samples, colours)))
+    if estimates_of(samples, "scalper_profit"):
+        steps.append(
+            ("scalpers", lambda: scalper_figure(samples, colours, markup=_markup(scenario)))
+        )
+    if any(owner[p].record_dirs.get(p) for p in samples):
+        steps.append(("time_to_book", lambda: _ttb(samples, owner, colours)))
+    for policy in _timeline_policies(samples, best):
+        if owner[policy].record_dirs.get(policy):
+            steps.append(
+                (f"timeline:{policy}", _timeline_step(owner[policy], policy, scenario, "simulator"))
+            )
+    for run in load_runs:
+        for policy in run.policies:
+            steps.append((f"load:{policy}", _load_step(run, policy)))
+            if policy in samples:
+                steps.append(
+                    (f"twin:{policy}", _twin_step(samples[policy], owner[policy], run, policy))
+                )
+    return steps
+
+
+def _merge_samples(runs: list[Run]) -> tuple[dict[str, list[dict[str, float]]], dict[str, Run]]:
+    """Policy → samples across simulator runs; a policy met twice is labelled with its folder."""
+    samples: dict[str, list[dict[str, float]]] = {}
+    owner: dict[str, Run] = {}
+    for run in runs:
+        for policy, reps in run.samples.items():
+            label = policy if policy not in samples else f"{policy} @ {run.path.name}"
+            samples[label] = reps
+            owner[label] = run
+            if label != policy:
+                run.record_dirs[label] = run.record_dirs.get(policy, [])
+    return samples, owner
+
+
+def _timeline_policies(samples: dict[str, list[dict[str, float]]], best: str | None) -> list[str]:
+    """The baseline and the best policy (or the only one)."""
+    if len(samples) == 1:
+        return list(samples)
+    wanted = [p for p in samples if p.split("(")[0] == "fcfs"][:1]
+    if best is not None and best not in wanted:
+        wanted.append(best)
+    return wanted
+
+
+def _ttb(
+    samples: dict[str, list[dict[str, float]]], owner: dict[str, Run], colours: PolicyColours
+) -> ReportFigure:
+    runs: dict[str, Tables] = {}
+    for policy in samples:
+        tables = owner[policy].pooled(policy)
+        if tables is not None:
+            runs[policy] = tables
+    return time_to_book_figure(runs, colours)
+
+
+def _timeline_step(
+    run: Run, policy: str, scenario: dict[str, Any], where: str
+) -> Callable[[], ReportFigure | None]:
+    def make() -> ReportFigure | None:
+        tables = run.tables(policy)
+        if tables is None:
+            return None
+        fig = timeline_figure(
+            tables,
+            title=f"Release timeline — {policy} ({where}, replication 0)",
+            release_clock=str(scenario.get("release", {}).get("clock", "07:00")),
+            backlog_limit=_backlog(scenario) if where == "simulator" else None,
+        )
+        fig.key = f"timeline-{where}-{policy}"
+        return fig
+
+    return make
+
+
+def _load_step(run: Run, policy: str) -> Callable[[], ReportFigure | None]:
+    def make() -> ReportFigure | None:
+        tables = run.tables(policy)
+        if tables is None:
+            return None
+        fig = load_timing_figure(
+            tables["requests"], title=f"Load run — {policy}: latency, generator lag, outcomes"
+        )
+        fig.key = f"load-{policy}"
+        return fig
+
+    return make
+
+
+def _twin_step(
+    sim: list[dict[str, float]], sim_run: Run, load: Run, policy: str
+) -> Callable[[], ReportFigure]:
+    def make() -> ReportFigure:
+        fig = twin_figure(
+            sim,
+            load.samples[policy],
+            sim_tables=sim_run.tables(policy),
+            load_tables=load.tables(policy),
+            title=f"Simulator vs load run — {policy}",
+        )
+        fig.key = f"twin-{policy}"
+        return fig
+
+    return make
+
+
+def _scenario_of(runs: list[Run]) -> dict[str, Any]:
+    return next((r.scenario for r in runs if r.scenario), {})
+
+
+def _backlog(scenario: dict[str, Any]) -> int | None:
+    value = scenario.get("service", {}).get("backlog")
+    return int(value) if value is not None else None
+
+
+def _markup(scenario: dict[str, Any]) -> float | None:
+    markups: list[Any] = [
+        b.get("markup") for b in scenario.get("bots", []) if isinstance(b, dict) and b.get("markup")
+    ]
+    return float(markups[0]) if markups else None
+
+
+def _conclusions(samples: dict[str, list[dict[str, float]]], best: str | None) -> list[str]:
+    if best is None:
+        return []
+    success = estimates_of(samples, "patient_success")
+    bots = estimates_of(samples, "bot_share")
+    lines = [
+        f"Most slots to patients: {best} (patient success {success[best].mean:.2%}"
+        + (f", bot share {bots[best].mean:.1%})" if best in bots else ")")
+    ]
+    base = next((p for p in samples if p.split("(")[0] == "fcfs"), None)
+    if base is not None and base != best and base in success:
+        lines.append(
+            f"Baseline {base}: patient success {success[base].mean:.2%}"
+            + (f", bot share {bots[base].mean:.1%}" if base in bots else "")
+        )
+    return lines

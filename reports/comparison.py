@@ -1,0 +1,182 @@
+"""Policy comparison: the headline metrics per policy, with 95 % CIs, best first.
+
+Inputs are per-replication metric dicts per policy (:data:`reports.stats.PolicySamples`), as
+``slotgrab compare`` produces them. In each panel the best policy is on top; a hatched bar is
+not significantly different from the best one (Welch's t-test, p ≥ 0.05), so a ranking that
+noise could flip is visible as such.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from matplotlib.artist import Artist
+from matplotlib.axes import Axes
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch
+
+from reports.figure import ReportFigure, new_figure, no_data
+from reports.palette import PolicyColours
+from reports.stats import Estimate, PolicySamples, differs, estimates_of
+
+__all__ = ["HEADLINE", "MetricSpec", "best_policy", "comparison_figure", "metric_bars", "ranked"]
+
+
+@dataclass(frozen=True)
+class MetricSpec:
+    """How to show one metric: its name in the summaries, a label with unit, a scale factor
+    (shares are shown in %), and which direction is better."""
+
+    metric: str
+    title: str
+    axis: str
+    scale: float = 1.0
+    higher_is_better: bool = False
+
+
+HEADLINE = (
+    MetricSpec("bot_share", "Bot share of slots", "slots held by bots at the end (%)", 100.0),
+    MetricSpec(
+        "patient_success",
+        "Patient success",
+        "patients holding a confirmed slot (%)",
+        100.0,
+        higher_is_better=True,
+    ),
+    MetricSpec(
+        "false_positive_rate",
+        "False positives",
+        "patients blocked, rate-limited or failed by a check (%)",
+        100.0,
+    ),
+    MetricSpec("burden_s_mean", "Patient burden", "seconds per patient on CAPTCHAs and queues (s)"),
+)
+
+
+def ranked(est: dict[str, Estimate], higher_is_better: bool) -> list[str]:
+    """Policies best first (ties broken by name, so the order is stable)."""
+    sign = -1.0 if higher_is_better else 1.0
+    return sorted(
+        est, key=lambda p: (math.inf if math.isnan(est[p].mean) else sign * est[p].mean, p)
+    )
+
+
+def metric_bars(ax: Axes, samples: PolicySamples, spec: MetricSpec, colours: PolicyColours) -> None:
+    """One horizontal bar per policy, best on top, 95 % CI whiskers, hatched when not
+    significantly different from the best."""
+    est = estimates_of(samples, spec.metric)
+    better = "higher" if spec.higher_is_better else "lower"
+    ax.set_title(f"{spec.title} ({better} is better)", fontsize=10, loc="left")
+    if not est:
+        no_data(ax, f"metric {spec.metric!r} not in these runs")
+        return
+    order = ranked(est, spec.higher_is_better)
+    best = est[order[0]]
+    for row, policy in enumerate(order):
+        e = est[policy]
+        y = len(order) - 1 - row
+        same = row > 0 and not differs(e, best)
+        ax.barh(
+            y,
+            e.mean * spec.scale,
+            color=colours[policy],
+            alpha=0.55 if same else 0.9,
+            hatch="//" if same else None,
+            edgecolor="black",
+            linewidth=0.6,
+        )
+        if e.n > 1:
+            ax.errorbar(
+                e.mean * spec.scale,
+                y,
+                xerr=[[(e.mean - e.lo) * spec.scale], [(e.hi - e.mean) * spec.scale]],
+                fmt="none",
+                ecolor="black",
+                capsize=3,
+                linewidth=1,
+            )
+        ax.annotate(
+            _fmt(e.mean * spec.scale) + ("  n.s." if same else ""),
+            (max(e.hi, e.mean) * spec.scale, y),
+            xytext=(4, 0),
+            textcoords="offset points",
+            va="center",
+            fontsize=8,
+        )
+    ax.set_yticks(range(len(order)), list(reversed(order)), fontsize=9)
+    ax.set_xlabel(spec.axis)
+    top = (
+        max((max(e.hi, e.mean) for e in est.values() if not math.isnan(e.mean)), default=0.0)
+        * spec.scale
+    )
+    ax.set_xlim(0, top * 1.3 if top > 0 else 1.0)  # room for the value labels; all-zero still reads
+    ax.grid(axis="x", alpha=0.3)
+
+
+def comparison_figure(
+    samples: PolicySamples,
+    colours: PolicyColours | None = None,
+    *,
+    specs: Sequence[MetricSpec] = HEADLINE,
+    title: str = "Policy comparison",
+) -> ReportFigure:
+    """The headline metrics (bot share, patient success, false positives, burden) per policy."""
+    colours = colours or PolicyColours(samples)
+    n_pol = max(len(samples), 1)
+    fig = new_figure(title, 2.2 + 0.55 * n_pol * ((len(specs) + 1) // 2))
+    axes = fig.subplots((len(specs) + 1) // 2, 2, squeeze=False).ravel()
+    for ax, spec in zip(axes, specs, strict=False):
+        metric_bars(ax, samples, spec, colours)
+    for ax in axes[len(specs) :]:
+        ax.set_visible(False)
+    reps = sorted({len(v) for v in samples.values()})
+    fig.legend(
+        handles=_legend_handles(), loc="outside lower center", ncols=3, fontsize=8, frameon=False
+    )
+    caption = (
+        f"Mean over {_reps_text(reps)} replications per policy with 95 % CI; best on top, "
+        "hatched (n.s.) = not significantly different from the best (Welch t-test, p ≥ 0.05)."
+    )
+    return ReportFigure("comparison", title, caption, fig)
+
+
+def _legend_handles() -> list[Artist]:
+    return [
+        Patch(facecolor="#999999", edgecolor="black", label="mean (bar colour = policy)"),
+        Line2D([], [], color="black", marker="|", markersize=8, label="95 % confidence interval"),
+        Patch(
+            facecolor="#dddddd",
+            edgecolor="black",
+            hatch="//",
+            label="n.s.: not significantly different from the best",
+        ),
+    ]
+
+
+def _reps_text(reps: list[int]) -> str:
+    if not reps:
+        return "0"
+    return str(reps[0]) if len(reps) == 1 else f"{reps[0]}–{reps[-1]}"
+
+
+def _fmt(x: float) -> str:
+    if math.isnan(x):
+        return "n/a"
+    return f"{x:.3g}" if abs(x) < 1000 else f"{x:,.0f}"
+
+
+def best_policy(samples: PolicySamples) -> str | None:
+    """The policy that gives patients the most slots: highest mean patient success, ties broken
+    by lower bot share, then by name. None without patient-success metrics."""
+    success = estimates_of(samples, "patient_success")
+    if not success:
+        return None
+    bots = estimates_of(samples, "bot_share")
+
+    def key(p: str) -> tuple[float, float, str]:
+        b = bots[p].mean if p in bots and not math.isnan(bots[p].mean) else math.inf
+        return (-success[p].mean, b, p)
+
+    return min(success, key=key)

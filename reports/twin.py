@@ -1,0 +1,127 @@
+"""Twin: the simulator's prediction beside a load run of the same scenario.
+
+Left, the outcome metrics that both runs measure: the simulator's mean with its 95 % CI across
+replications, and the load run's value, marked as inside or outside that CI. Right, slots
+confirmed over time by patients and bots in both runs (one replication of the simulator).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+from matplotlib.axes import Axes
+from matplotlib.lines import Line2D
+from matplotlib.ticker import FuncFormatter
+
+from reports.figure import ReportFigure, new_figure, no_data
+from reports.stats import estimate, metric_values
+from reports.tables import Tables, bot_persons
+from reports.timeline import BOT, PATIENT, confirmed_over_time
+
+__all__ = ["TWIN_METRICS", "twin_figure"]
+
+TWIN_METRICS = (
+    ("bot_share", "bot share"),
+    ("patient_success", "patient success"),
+    ("false_positive_rate", "false positives"),
+    ("overloaded_rate", "requests rejected (503)"),
+    ("timeout_rate", "requests timed out"),
+)
+SIM, LOAD = "#1f77b4", "#ff7f0e"
+
+
+def twin_figure(
+    sim: Sequence[Mapping[str, float]],
+    load: Sequence[Mapping[str, float]],
+    *,
+    sim_tables: Tables | None = None,
+    load_tables: Tables | None = None,
+    title: str = "Twin: simulator vs load run",
+) -> ReportFigure:
+    """Shared metrics side by side, and confirmed slots over time in both runs."""
+    fig = new_figure(title, 4.8)
+    ax_m, ax_t = fig.subplots(1, 2, width_ratios=(1.2, 1.0))
+    _metrics_panel(ax_m, sim, load)
+    _slots_panel(ax_t, sim_tables, load_tables)
+    caption = (
+        "Simulator mean with 95 % CI vs the load run of the same scenario (★ = load value "
+        "inside the CI), and slots confirmed over time in each."
+    )
+    return ReportFigure("twin", title, caption, fig)
+
+
+def _metrics_panel(
+    ax: Axes, sim: Sequence[Mapping[str, float]], load: Sequence[Mapping[str, float]]
+) -> None:
+    ax.set_title("Outcome metrics (%)", fontsize=10, loc="left")
+    rows = [
+        (m, label)
+        for m, label in TWIN_METRICS
+        if estimate(metric_values(sim, m)).n and estimate(metric_values(load, m)).n
+    ]
+    if not rows:
+        no_data(ax, "no metric measured by both runs")
+        return
+    y = np.arange(len(rows))[::-1]
+    for yi, (metric, _label) in zip(y, rows, strict=True):
+        s = estimate(metric_values(sim, metric))
+        lv = estimate(metric_values(load, metric))
+        ax.barh(yi + 0.18, s.mean * 100, height=0.34, color=SIM)
+        ax.errorbar(
+            s.mean * 100,
+            yi + 0.18,
+            xerr=[[(s.mean - s.lo) * 100], [(s.hi - s.mean) * 100]],
+            fmt="none",
+            ecolor="black",
+            capsize=3,
+        )
+        ax.barh(yi - 0.18, lv.mean * 100, height=0.34, color=LOAD)
+        inside = s.lo <= lv.mean <= s.hi
+        ax.annotate(
+            f"{lv.mean * 100:.3g}" + (" ★" if inside else " (outside CI)"),
+            (lv.mean * 100, yi - 0.18),
+            xytext=(4, 0),
+            textcoords="offset points",
+            va="center",
+            fontsize=8,
+        )
+    ax.set_yticks(y, [label for _, label in rows])
+    ax.set_xlabel("share (%)")
+    ax.margins(x=0.3)
+    ax.grid(axis="x", alpha=0.3)
+    ax.legend(
+        handles=[
+            Line2D([], [], color=SIM, linewidth=6, label="simulator (mean, 95 % CI)"),
+            Line2D([], [], color=LOAD, linewidth=6, label="load run"),
+        ],
+        fontsize=8,
+        loc="lower right",
+    )
+
+
+def _slots_panel(ax: Axes, sim: Tables | None, load: Tables | None) -> None:
+    ax.set_title("Slots confirmed over time", fontsize=10, loc="left")
+    if sim is None or load is None:
+        no_data(ax, "records of both runs are needed")
+        return
+    for tables, style, run in ((sim, "-", "simulator"), (load, "--", "load")):
+        bots = bot_persons(tables["identities"])
+        for want_bot, colour, who in ((False, PATIENT, "patients"), (True, BOT, "bots")):
+            t, n = confirmed_over_time(tables["bookings"], bots, want_bot=want_bot)
+            if len(t):
+                ax.step(
+                    np.concatenate(([min(0.0, t[0])], t)),
+                    np.concatenate(([0], n)),
+                    style,
+                    where="post",
+                    color=colour,
+                    label=f"{who}, {run}",
+                )
+    ax.axvline(0.0, color="black", linestyle=":", linewidth=1.0, label="T0 (release)")
+    ax.set_xscale("symlog", linthresh=1.0)
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _pos: f"{v:g}"))
+    ax.set_xlabel("time relative to release T0 (s, log beyond ±1 s)")
+    ax.set_ylabel("slots confirmed")
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8, loc="upper left")
