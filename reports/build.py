@@ -26,7 +26,7 @@ from reports.time_to_book import time_to_book_figure
 from reports.timeline import timeline_figure
 from reports.twin import twin_figure
 
-__all__ = ["Report", "build_report", "write_report"]
+__all__ = ["Report", "build_report", "count_figures", "write_report"]
 
 
 @dataclass
@@ -105,23 +105,29 @@ def write_report(
     title: str | None = None,
     problems: Sequence[str] = (),
     echo: Callable[[str], None] | None = print,
+    on_figure: Callable[[str], None] | None = None,
 ) -> Path:
     """Write the HTML report of the given run directories, and a Markdown summary beside it.
 
-    ``out`` defaults to ``<first run dir>/report.html``; the Markdown goes to the same name with
-    ``.md``. ``echo`` (default ``print``; None to stay quiet) gets one line with the path.
-    Returns the HTML file's path. Raises :class:`reports.runs.RunDirError` on an unreadable run."""
+    This is the call ``simulate``, ``compare``, ``load`` and ``twin`` make after writing their
+    run directory: ``write_report(run_dir)``.
+
+    ``out`` defaults to ``<first run dir>/report.html``; the Markdown goes to the same path with
+    ``.md``. ``problems`` are shown in an "Incomplete" box (e.g. a step that could not run).
+    ``echo`` (default ``print``; None to stay quiet) gets one line, ``report: <path>``.
+    ``on_figure`` is called with each figure's key as it is built (progress bars).
+    Returns the HTML file's path. Raises :class:`reports.runs.RunDirError` when a folder is not
+    a readable run directory."""
     from reports.html import render_html
     from reports.markdown import render_markdown
 
     dirs = [paths] if isinstance(paths, Path) else [Path(p) for p in paths]
-    report = build_report(dirs, title=title, problems=problems)
+    report = build_report(dirs, title=title, problems=problems, on_figure=on_figure)
     target = out or dirs[0] / "report.html"
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(render_html(report), encoding="utf-8")
-    target.with_suffix(".md").write_text(
-        render_markdown(report, html_path=target), encoding="utf-8"
-    )
+    markdown = render_markdown(report, html_path=target)
+    target.with_suffix(".md").write_text(markdown, encoding="utf-8")
     if echo is not None:
         echo(f"report: {target}")
     return target

@@ -22,6 +22,7 @@ COMMANDS = (
     "scenarios",
     "validate",
     "check",
+    "report",
 )
 
 app = typer.Typer(
