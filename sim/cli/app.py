@@ -21,6 +21,7 @@ COMMANDS = (
     "simulate",
     "scenarios",
     "validate",
+    "policies",
     "check",
     "report",
 )

@@ -105,8 +105,11 @@ class Policy:
 
     @classmethod
     def summary(cls) -> str:
-        """First line of the docstring."""
-        return (cls.__doc__ or "").strip().splitlines()[0] if cls.__doc__ else ""
+        """First sentence of the docstring (of its first paragraph, lines joined)."""
+        first = (cls.__doc__ or "").strip().split("\n\n")[0]
+        text = " ".join(line.strip() for line in first.splitlines())
+        end = text.find(". ")
+        return text if end < 0 else text[: end + 1]
 
     def release_batches(self, session: str, batches: list[tuple[float, int]]) -> list[tuple[float, int]]:
         """Transform a session's release plan ``[(time, slots)]``; default: unchanged."""
