@@ -23,6 +23,8 @@ COMMANDS = (
     "validate",
     "policies",
     "check",
+    "bench",
+    "serve",
     "report",
 )
 

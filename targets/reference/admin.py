@@ -95,7 +95,7 @@ def build_admin_router(svc: Service) -> APIRouter:
         accounts = data.get("accounts", False)
         if not isinstance(accounts, bool):
             raise ApiError("invalid", "accounts must be true or false")
-        await svc.call(svc.runtime.reset, accounts=accounts)
+        await svc.call(svc.runtime.reset, accounts)
         svc.accounts.forget()
         return answer("ok")
 

@@ -12,34 +12,21 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from targets.reference.admin import build_admin_router, scenario_from
+from targets.reference.admin import build_admin_router
 from targets.reference.api import build_router
 from targets.reference.errors import install_error_handlers
-from targets.reference.runtime import with_policies
+from targets.reference.runtime import load_at_start
 from targets.reference.service import Service
 from targets.reference.settings import Settings
 
 __all__ = ["app_from_env", "create_app"]
 
 
-def _load_startup_scenario(svc: Service) -> None:
-    """``--scenario``: load it unless the database already holds it (a restart keeps T0 and
-    every booking)."""
-    s = svc.settings
-    if s.scenario is None:
-        return
-    sc = with_policies(scenario_from(s.scenario), s.policies)
-    loaded = svc.runtime.loaded
-    if loaded is not None and loaded.scenario == sc:
-        return
-    svc.runtime.load(sc, time.time() + s.t0_in_s)
-
-
 def create_app(settings: Settings, clock: Callable[[], float] = time.time) -> FastAPI:
     """Build the app: database and runtime are opened on startup and closed on shutdown."""
     svc = Service(settings, clock=clock)
-    if settings.workers == 1:
-        _load_startup_scenario(svc)
+    if settings.workers == 1:  # several workers: `slotgrab serve` loads it before they start
+        load_at_start(svc.runtime, settings.scenario, settings.policies, settings.t0_in_s)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

@@ -148,7 +148,8 @@ class SqlLedger:
                             (session, department, date, capacity, min(release_at, 1e300)))
         if not added:
             return
-        rows, slot = [], 0
+        rows: list[tuple[str, int, str, float, float]] = []
+        slot = 0
         for t, n in plan:
             rows.extend((session, s, "free", t, t) for s in range(slot, slot + n))
             slot += n
@@ -263,10 +264,10 @@ class SqlLedger:
             h = _hold_of(changed)
             self.events.append(now, "confirm", h.session, h.slot, h.hold_id, h.person, h.account, 1)
             return h
-        h = self._owned(hold_id, account)
-        if h is None:
+        mine = self._owned(hold_id, account)
+        if mine is None:
             return "not_found"
-        return h if h.state == CONFIRMED else "expired"
+        return mine if mine.state == CONFIRMED else "expired"
 
     def cancel(self, hold_id: int, account: int, now: float) -> Hold | str:
         """Cancel a held or confirmed slot of one's own; the slot returns per the return rule."""

@@ -129,7 +129,7 @@ class Runtime:
         assert loaded is not None
         return loaded
 
-    def reset(self, *, accounts: bool = False) -> None:
+    def reset(self, accounts: bool = False) -> None:
         """Unload; wipe bookings, policy state, audit (and identities)."""
         with self.db.transaction():
             gen = self._generation() + 1
@@ -160,6 +160,20 @@ class Runtime:
     def policy_labels(self) -> list[str]:
         """Labels of the loaded policy stack."""
         return [p.label for p in self.loaded.scenario.policies] if self.loaded else []
+
+
+def load_at_start(runtime: Runtime, scenario: str | None, policies: tuple[str, ...], t0_in_s: float) -> None:
+    """``serve --scenario``: load it unless the database already holds the same scenario (a
+    restart keeps T0 and every booking)."""
+    if scenario is None:
+        return
+    from sim.scenario.loader import load_scenario
+
+    sc = with_policies(load_scenario(scenario), policies)
+    loaded = runtime.current() if runtime.loaded else None
+    if loaded is not None and loaded.scenario == sc:
+        return
+    runtime.load(sc, runtime.clock() + t0_in_s)
 
 
 def with_policies(sc: Scenario, names: list[str] | tuple[str, ...]) -> Scenario:

@@ -56,13 +56,17 @@ def _scalar_ok(v: Any) -> bool:
 
 
 def op_args(data: dict[str, Any]) -> dict[str, Any]:
-    """Validated operation args (flat object of scalars or short lists of scalars)."""
+    """Validated operation args: scalars, short lists of scalars, or one-level objects of them."""
     if len(data) > _MAX_ARGS:
         raise ApiError("invalid", f"too many args ({len(data)} > {_MAX_ARGS})")
     for k, v in data.items():
         if not _ARG_NAME.match(k):
             raise ApiError("invalid", f"arg name {k[:40]!r} must match {_ARG_NAME.pattern}")
-        if isinstance(v, list):
+        if isinstance(v, dict):  # e.g. a CAPTCHA answer {id, correct}: one level of scalars
+            if len(v) > _MAX_ARGS or not all(isinstance(a, str) and _ARG_NAME.match(a) and _scalar_ok(b)
+                                             for a, b in v.items()):
+                raise ApiError("invalid", f"arg {k!r}: objects hold at most {_MAX_ARGS} named scalars")
+        elif isinstance(v, list):
             if len(v) > _MAX_ARGS or not all(_scalar_ok(x) and not isinstance(x, list) for x in v):
                 raise ApiError("invalid", f"arg {k!r}: lists hold at most {_MAX_ARGS} scalars")
         elif not _scalar_ok(v):

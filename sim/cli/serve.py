@@ -1,0 +1,68 @@
+"""``slotgrab serve``: run the reference booking service (or the naive one) on 127.0.0.1."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from pathlib import Path
+
+import typer
+
+from sim.cli.errors import UsageError, user_errors
+
+__all__ = ["register"]
+
+
+def serve(
+    scenario: str | None = typer.Option(None, "--scenario", help="Scenario file or bundled name to load at start."),
+    policy: list[str] = typer.Option([], "--policy", help="Policy stack replacing the scenario's (repeatable)."),
+    db: str = typer.Option("sqlite:///runs/serve/slotgrab.db", "--db", help="sqlite:///PATH or postgresql://…"),
+    workers: int = typer.Option(1, "--workers", min=1, max=64, help="uvicorn workers (>1 needs PostgreSQL)."),
+    port: int = typer.Option(8000, "--port", min=1, max=65535),
+    t0_in: float = typer.Option(10.0, "--t0-in", help="T0 (release instant) this many seconds after start."),
+    trusted_ip_header: str | None = typer.Option(
+        None, "--trusted-ip-header", help="Take the client IP from this header (load runs: X-Client-IP)."),
+    sqlite_sync: str = typer.Option("normal", "--sqlite-sync", help="normal (survives a process kill) or full "
+                                    "(also survives power loss, slower)."),
+    token_ttl: float = typer.Option(86_400.0, "--token-ttl", help="Account token lifetime, seconds."),
+    admin_token_file: Path | None = typer.Option(None, "--admin-token-file", help="Where to write the admin token."),
+    target: str = typer.Option("reference", "--target", help="reference, or naive (check-then-act, no policies)."),
+) -> None:
+    """Start the booking service on 127.0.0.1 and print its URL and where the admin token is."""
+    from targets.reference.server import APPS, make_settings, uvicorn_command, write_admin_token
+
+    with user_errors():
+        if target not in APPS:
+            raise UsageError(f"--target {target!r}; allowed: {sorted(APPS)}")
+        if sqlite_sync.upper() not in ("NORMAL", "FULL"):
+            raise UsageError(f"--sqlite-sync {sqlite_sync!r}; allowed: normal, full")
+        if workers > 1 and not db.startswith(("postgresql://", "postgres://")):
+            raise UsageError(f"--workers {workers} needs --db postgresql://… (SQLite serves one worker)")
+        if scenario is not None:
+            from sim.scenario.loader import load_scenario
+
+            load_scenario(scenario)  # fail early with the loader's clear message
+        settings = make_settings(db=db, workers=workers, scenario=scenario, policies=tuple(policy),
+                                 t0_in_s=t0_in, trusted_ip_header=trusted_ip_header,
+                                 sqlite_synchronous=sqlite_sync.upper(), token_ttl_s=token_ttl)
+        if workers > 1 and scenario is not None:
+            from targets.reference.db import open_database
+            from targets.reference.runtime import Runtime, load_at_start
+
+            rt = Runtime(open_database(db, single_process=False))
+            load_at_start(rt, scenario, tuple(policy), t0_in)
+            rt.db.close()
+        token_path = write_admin_token(settings, admin_token_file or Path("runs/serve") / str(port) / "admin-token")
+    typer.echo(f"slotgrab {target} service: http://127.0.0.1:{port}  (OpenAPI: /docs)")
+    typer.echo(f"admin token: {token_path}")
+    typer.echo(f"database: {db}; workers: {workers}" + (f"; scenario {scenario}, T0 in {t0_in:g} s" if scenario else ""))
+    env = {**os.environ, **settings.to_env()}
+    try:
+        subprocess.run(uvicorn_command(settings, port, target), env=env, check=False)
+    except KeyboardInterrupt:
+        pass
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``slotgrab serve``."""
+    app.command("serve")(serve)
