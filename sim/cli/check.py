@@ -74,7 +74,10 @@ def _measure(
             return measure_simulate(sc, run_dir, source, on_done=lambda _r: bar.advance(task))
     from sim.gates.measure_load import measure_load  # imports the load driver only when needed
 
-    return measure_load(sc, run_dir, **load_opts)
+    try:
+        return measure_load(sc, run_dir, source=source, **load_opts)
+    except (RuntimeError, ValueError, OSError) as exc:  # target down, workers lost, bad URL
+        raise UsageError(f"load run of {sc.name!r} could not be carried out: {exc}") from None
 
 
 def _compared_metrics(

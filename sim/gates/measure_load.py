@@ -1,0 +1,114 @@
+"""Measuring a scenario under real load for a check: one load run, plus the in-run reference.
+
+The load driver (:mod:`sim.drivers.load`) plays the scenario against a target and computes the
+simulator's metrics on the target's truth (``latency_corrected_p99_ms``, ``generator_lag_p99_ms``,
+``invariant_violations`` …). This module adds what a check needs beside them:
+
+- ``overbooked``, ``double_booked``, ``bad_transition``, ``lost_ack``: the target's invariant
+  violations counted by kind (0 when none), so a gate can name the one it means;
+- ``reference_latency_ms``: the median latency of a trivial endpoint of the same target
+  (``GET /v1/health`` by default), probed sequentially just before and just after the run on
+  the same machine. Baselines compare latencies as ratios to it, so a uniformly slower CI
+  machine does not look like a slower service.
+
+Importing this module imports Locust (through the load driver), so the CLI imports it only for
+``--kind load``.
+"""
+
+from __future__ import annotations
+
+from sim.drivers.load.harness import LoadReport, load_run  # first: locust's gevent patching
+
+# isort: split
+
+import contextlib
+import os
+import statistics
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+
+from sim.domain.invariants import Violation
+from sim.drivers.load.target import Target, started_target
+from sim.experiments import RunDir, aggregate
+from sim.gates.measure_simulate import Measured
+from sim.gates.values import MetricValue
+from sim.scenario.model import Scenario
+
+__all__ = ["VIOLATION_KINDS", "measure_load", "probe_latency_ms", "target_for"]
+
+VIOLATION_KINDS = ("overbooked", "double_booked", "bad_transition", "lost_ack")
+ADMIN_TOKEN_ENV = "SLOTGRAB_ADMIN_TOKEN"
+_PROBES = 40
+
+
+def probe_latency_ms(base_url: str, path: str = "/v1/health", n: int = _PROBES) -> list[float]:
+    """Latencies (ms) of ``n`` sequential GETs of ``path`` after a short warm-up."""
+    out = []
+    with httpx.Client(base_url=base_url, timeout=10.0) as client:
+        for i in range(n + 5):
+            t0 = time.perf_counter()
+            client.get(path).raise_for_status()
+            if i >= 5:  # the first requests open the connection and warm caches
+                out.append((time.perf_counter() - t0) * 1000.0)
+    return out
+
+
+@contextlib.contextmanager
+def target_for(target: str | None, command: list[str] | None = None) -> Iterator[Target]:
+    """``None``/``reference``/``naive``: a service this check starts and stops; a URL: that
+    service, whose admin token is read from ``$SLOTGRAB_ADMIN_TOKEN``."""
+    if target is None or target in ("reference", "naive") or command is not None:
+        with started_target(target or "reference", command) as started:
+            yield started
+        return
+    if not target.startswith(("http://", "https://")):
+        raise ValueError(f"--target {target!r}: expected a URL, 'reference' or 'naive'")
+    yield Target(target.rstrip("/"), os.environ.get(ADMIN_TOKEN_ENV))
+
+
+def violation_counts(violations: list[Violation]) -> dict[str, float]:
+    """How many violations of each kind (every kind present, 0 when none)."""
+    counts = dict.fromkeys(VIOLATION_KINDS, 0.0)
+    for v in violations:
+        counts[v.kind] = counts.get(v.kind, 0.0) + 1.0
+    return counts
+
+
+def _write(run_dir: RunDir, sc: Scenario, report: LoadReport, source: str | None) -> None:
+    run_dir.write_scenario(sc)
+    run_dir.write_records(0, report.records)
+    run_dir.write_summary(sc, [0], aggregate([report.metrics]))
+    run_dir.write_meta(sc, [0], source, {"kind": "load", "check": True, "timing": report.timing})
+
+
+def measure_load(
+    sc: Scenario,
+    run_dir: RunDir,
+    *,
+    target: str | None = None,
+    processes: int = 1,
+    reference_path: str = "/v1/health",
+    command: list[str] | None = None,
+    source: str | None = None,
+) -> Measured:
+    """One load run of ``sc`` against ``target`` with the reference probed around it."""
+    with target_for(target, command) as tgt:
+        before = probe_latency_ms(tgt.base_url, reference_path)
+        report = load_run(sc, tgt, processes=processes)
+        after = probe_latency_ms(tgt.base_url, reference_path)
+    _write(run_dir, sc, report, source)
+    values = {**report.metrics, **violation_counts(report.violations)}
+    metrics = {name: MetricValue.point(v) for name, v in values.items()}
+    refs = {"reference_latency_ms": statistics.median(before + after)}
+    meta = {
+        "target": tgt.base_url,
+        "started": tgt.started,
+        "processes": processes,
+        "wall_s": report.result.wall_s,
+        "agent_errors": len(report.result.errors),
+        "reference_path": reference_path,
+    }
+    return Measured("load", metrics, refs, Path(run_dir.path), meta)
