@@ -23,7 +23,6 @@ COMMANDS = (
     "validate",
     "policies",
     "check",
-    "bench",
     "serve",
     "report",
 )
