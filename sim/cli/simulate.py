@@ -44,8 +44,14 @@ def simulate(
     set_: list[str] | None = typer.Option(None, "--set", metavar="PATH=VALUE",
                                           help="Override a field, e.g. service.workers=4."),
     show_all: bool = typer.Option(False, "--all", help="Also print the per-decile metrics."),
+    report: bool = typer.Option(True, "--report/--no-report",
+                                help="Write the HTML report into the run folder."),
 ) -> None:
-    """Run replications of a scenario; print each metric's mean and 95 % CI; write a run folder."""
+    """Simulate a scenario: metrics with 95 % CIs, and a run folder.
+
+    Runs the scenario's replications, prints each metric's mean and Student-t 95 % confidence
+    interval, and writes runs/<scenario>-<time>/ (resolved scenario, Parquet records per
+    replication, summary.json, meta.json)."""
     with user_errors():
         overrides = parse_set_options(set_ or [])
         if seed is not None:
@@ -77,6 +83,10 @@ def simulate(
         if hidden and not show_all:
             console.print(f"({hidden} per-decile metrics in summary.json; --all prints them)")
         console.print(f"run folder: {run_dir.path}")
+        if report:
+            from reports import write_report  # matplotlib only when a report is wanted
+
+            write_report(run_dir.path, echo=console.print)
 
 
 def register(app: typer.Typer) -> None:
