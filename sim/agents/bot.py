@@ -48,13 +48,16 @@ CAPTCHA_CODES = frozenset({"captcha_required", "captcha_failed"})
 _LIMITED = frozenset({"rate_limited", "blocked"})
 _ACCOUNT_DEAD = frozenset({"frozen"})
 _PERSON_DEAD = frozenset({"rule_violation", "referral_required"})
+_NOT_YET = frozenset({"not_released", "queued", "overloaded", "timeout", "rate_limited"})
 _MAX_SOLVES_PER_CALL = 5
+# native hashing vs browser JS: 100-500 M vs 1-3 M hash/s (FCaptcha, calibration note A4)
+_NATIVE_POW_SPEEDUP = 100.0
 
 
 def captcha_answer(challenge: dict[str, Any], correct: bool) -> dict[str, Any]:
-    """The request arguments that answer ``challenge`` (a CAPTCHA policy's reply body), right
-    or wrong. The simulated solver cannot read pixels: it says whether it got it right."""
-    return {"captcha": {"id": challenge.get("challenge_id", challenge.get("id")), "correct": bool(correct)}}
+    """The request arguments that answer a CAPTCHA reply body (:mod:`sim.policies.captcha`:
+    ``{challenge_id, kind, cost_s}``), right or wrong: a simulated solver says which."""
+    return {"captcha": {"id": challenge.get("challenge_id"), "correct": bool(correct)}}
 
 
 @dataclass(slots=True)
@@ -85,20 +88,26 @@ class _Identities:
     def _usable(self, k: int) -> bool:
         return k not in self.used and self.accounts[k] not in self.frozen
 
-    def next_person(self) -> int:
-        """Index of the next usable person (wraps; falls back to any if all are spent)."""
+    def next_person(self, prefer: dict[int, Any] | None = None) -> int:
+        """Index of the next usable person, one whose account is in ``prefer`` if any (wraps;
+        falls back to any person if all are spent)."""
         n = len(self.persons)
-        for step in range(n):
-            k = (self.k + step) % n
-            if self._usable(k):
-                self.k = k + 1
-                return k
+        for wanted in (prefer, None) if prefer else (None,):
+            for step in range(n):
+                k = (self.k + step) % n
+                if self._usable(k) and (wanted is None or self.accounts[k] in wanted):
+                    self.k = k + 1
+                    return k
         k = self.k % n
         self.k += 1
         return k
 
     def ident(self, k: int) -> dict[str, int]:
-        return {"account": self.accounts[k], "person": self.persons[k], "ip": self.ips[self.j % len(self.ips)]}
+        return {
+            "account": self.accounts[k],
+            "person": self.persons[k],
+            "ip": self.ips[self.j % len(self.ips)],
+        }
 
     def other_account(self, account: int) -> int | None:
         """An account of this lane, not ``account`` and not frozen."""
@@ -128,19 +137,32 @@ class _Lane:
         self.solves = 0
         self.now = spec.arrival
         self.next_scan = spec.arrival
+        self.tokens: dict[int, str] = {}  # waiting-room admission token per account
+        self.tickets = False
 
     # ---- one request, CAPTCHAs answered ---------------------------------------------------
     def call(self, op: str, args: dict[str, Any]) -> Steps:
+        token = self.tokens.get(args.get("account", -1))
+        if token is not None:
+            args = {**args, "token": token}
         r = yield Call(op, args)
         assert r is not None
+        if r.code == "waiting_room" and (yield from self.admit(int(args["account"]))):
+            r = yield Call(op, {**args, "token": self.tokens[int(args["account"])]})
+            assert r is not None
         for _ in range(_MAX_SOLVES_PER_CALL):
-            if r.code not in CAPTCHA_CODES or not r.body:
+            challenge = r.body if r.code in CAPTCHA_CODES else None
+            if not challenge or "challenge_id" not in challenge:
                 break
-            self.solves += 1
-            solver = self.crew.captcha
-            yield Wait(solver.latency_s.draw(self.rng), "captcha")
-            right = bool(self.rng.random() < solver.accuracy)
-            r = yield Call(op, {**args, **captcha_answer(r.body, right)})
+            if challenge.get("kind") == "pow":  # computed natively, always right, not bought
+                yield Wait(float(challenge.get("cost_s", 0.0)) / _NATIVE_POW_SPEEDUP, "captcha")
+                right = True
+            else:
+                self.solves += 1
+                solver = self.crew.captcha
+                yield Wait(solver.latency_s.draw(self.rng), "captcha")
+                right = bool(self.rng.random() < solver.accuracy)
+            r = yield Call(op, {**args, **captcha_answer(challenge, right)})
             assert r is not None
         self.now = r.t
         return r
@@ -158,12 +180,83 @@ class _Lane:
             return self.interval
         return r.retry_after if r.retry_after is not None else self.interval
 
+    # ---- policy gates: waiting room, lottery ----------------------------------------------
+    def admit(self, account: int) -> Steps:
+        """Waiting room: take a ticket for every account of the lane at once (many identities,
+        many tickets), then wait for ``account``'s admission; True once it holds a token."""
+        ip = self.ids.ident(0)["ip"]
+        if not self.tickets:
+            self.tickets = True
+            for k, a in enumerate(self.ids.accounts):
+                if a != account and a not in self.ids.accounts[:k]:
+                    r = yield Call(
+                        "enter_queue", {"account": a, "person": self.ids.persons[k], "ip": ip}
+                    )
+                    self._take_token(a, r)
+        k = self.ids.accounts.index(account)
+        while account not in self.tokens:
+            r = yield Call(
+                "enter_queue", {"account": account, "person": self.ids.persons[k], "ip": ip}
+            )
+            assert r is not None
+            self.now = r.t
+            if not self._take_token(account, r):
+                if r.code != "queued":
+                    return False
+                yield Wait(r.retry_after if r.retry_after is not None else self.interval, "queue")
+        return True
+
+    def _take_token(self, account: int, r: Response | None) -> bool:
+        if r is not None and r.ok and "token" in r.body:
+            self.tokens[account] = str(r.body["token"])
+            return True
+        return False
+
+    def persist(self, op: str, args: dict[str, Any], until: float = math.inf,
+                again: frozenset[str] = _NOT_YET) -> Steps:
+        """``call`` again while the answer is in ``again`` ("not yet": not released, queued,
+        overloaded, rate-limited …), waiting Retry-After (or the pacing interval) in between."""
+        r = yield from self.call(op, args)
+        while r.code in again and self.now < until:
+            if r.code in _LIMITED and self.crew.on_rate_limit == "rotate":
+                self.ids.j += 1
+                args = {**args, "ip": self.ids.ident(0)["ip"]}
+                wait = self.interval
+            else:
+                wait = r.retry_after if r.retry_after is not None else self.interval
+            yield Wait(wait, "queue" if r.code == "queued" else "pace")
+            r = yield from self.call(op, args)
+        return r
+
+    def enter_lottery(self, r: Response) -> Steps:
+        """Lottery: one entry per pooled person of the lane, then collect and pay the wins."""
+        dept = {"department": self.spec.department}
+        entered = []
+        for k in range(len(self.ids.persons)):
+            if self.ids._usable(k):
+                args = {**self.ids.ident(k), **dept}
+                e = yield from self.persist("lottery_enter", args, again=_NOT_YET - {"queued"})
+                if e.code in ("queued", "ok"):
+                    entered.append(k)
+                    draw_at = float(e.body.get("draw_at", self.now))
+        if entered and draw_at > self.now:
+            yield Wait(draw_at - self.now + self.interval, "queue")
+        for k in entered:
+            ident = self.ids.ident(k)
+            w = yield from self.persist("lottery_result", {**ident, **dept})
+            if w.ok and self.grabbed < self.quota:
+                self.ids.used.add(k)
+                yield from self.keep(w, ident)
+
     # ---- grabbing -------------------------------------------------------------------------
     def grab(self, session: str) -> Steps:
         """One hold attempt under the next pooled person; keep the slot if it works."""
-        k = self.ids.next_person()
+        k = self.ids.next_person(prefer=self.tokens)
         ident = self.ids.ident(k)
         r = yield from self.call("hold", {**ident, "session": session})
+        if r.code == "lottery":
+            yield from self.enter_lottery(r)
+            return r, self.interval
         if r.ok:
             self.ids.used.add(k)
             yield from self.keep(r, ident)
@@ -175,11 +268,17 @@ class _Lane:
     def keep(self, r: Response, ident: dict[str, int]) -> Steps:
         """A fresh hold: pay for it unless spinning; offer it for sale if the crew sells."""
         self.grabbed += 1
-        s = _Stock(int(r.body["hold_id"]), str(r.body.get("session")), ident["account"], ident["person"],
-                   float(r.body.get("expires_at", math.inf)), False)
+        s = _Stock(
+            int(r.body["hold_id"]),
+            str(r.body.get("session")),
+            ident["account"],
+            ident["person"],
+            float(r.body.get("expires_at", math.inf)),
+            False,
+        )
         if not self.spins:
             yield Wait(self.crew.pay_s.draw(self.rng), "pay")
-            c = yield from self.call("confirm", {**ident, "hold": s.hold_id})
+            c = yield from self.persist("confirm", {**ident, "hold": s.hold_id}, s.expires_at)
             if not c.ok:
                 return
             s.paid = True
@@ -210,11 +309,15 @@ class _Lane:
         margin = self.crew.spin_margin_s
         while True:
             self._drop_lapsed()
-            deal = self.market.next_deal(self.spec.agent) if sell and self.market is not None else None
+            deal = (
+                self.market.next_deal(self.spec.agent) if sell and self.market is not None else None
+            )
             if deal is not None:
                 yield from self.deliver(deal)
                 continue
-            due = next((s for s in self.stock if not s.paid and s.expires_at - margin <= self.now), None)
+            due = next(
+                (s for s in self.stock if not s.paid and s.expires_at - margin <= self.now), None
+            )
             if self.spins and due is not None:
                 yield from self.spin(due)
                 continue
@@ -235,7 +338,10 @@ class _Lane:
         c = yield from self.call("cancel", {**ident, "hold": s.hold_id})
         h = (yield from self.call("hold", {**ident, "session": s.session})) if c.ok else c
         if h.ok:
-            s.hold_id, s.expires_at = int(h.body["hold_id"]), float(h.body.get("expires_at", math.inf))
+            s.hold_id, s.expires_at = (
+                int(h.body["hold_id"]),
+                float(h.body.get("expires_at", math.inf)),
+            )
         else:
             self._lose(s)
 
@@ -246,7 +352,9 @@ class _Lane:
             return
         s = self.stock.pop(0)
         ip = self.ids.ident(0)["ip"]
-        c = yield from self.call("cancel", {"account": s.account, "person": s.person, "ip": ip, "hold": s.hold_id})
+        c = yield from self.call(
+            "cancel", {"account": s.account, "person": s.person, "ip": ip, "hold": s.hold_id}
+        )
         ok = False
         account: int | None = s.account
         while c.ok and account is not None:
@@ -271,7 +379,9 @@ class _Lane:
             if self.scans and self.grabbed < self.quota:
                 wake.append(self.next_scan)
             if self.spins and any(not s.paid for s in self.stock):
-                wake.append(min(s.expires_at for s in self.stock if not s.paid) - self.crew.spin_margin_s)
+                wake.append(
+                    min(s.expires_at for s in self.stock if not s.paid) - self.crew.spin_margin_s
+                )
             if self.market is not None and self.stock:
                 wake.append(self.now + self.crew.market_poll_s)
             if not wake:
@@ -282,9 +392,13 @@ class _Lane:
     def scan(self) -> Steps:
         """Look at the sessions (also the lane's heartbeat); hold any slot that came back."""
         k = self.ids.k % len(self.spec.persons)
-        r = yield from self.call("list_sessions", {**self.ids.ident(k), "department": self.spec.department})
+        r = yield from self.call(
+            "list_sessions", {**self.ids.ident(k), "department": self.spec.department}
+        )
         if self.now >= self.next_scan:
-            self.next_scan = self.now + self.crew.scan_interval_s * float(self.rng.uniform(0.5, 1.5))
+            self.next_scan = self.now + self.crew.scan_interval_s * float(
+                self.rng.uniform(0.5, 1.5)
+            )
         if not (self.scans and r.ok):
             if r.code in _LIMITED:
                 self.limited(r, k)
@@ -295,7 +409,8 @@ class _Lane:
                 yield from self.grab(session)
 
     def outcome(self) -> Outcome:
-        detail = f"{self.grabbed} grabbed, {self.sold} sold, {len(self.stock)} in stock, {self.solves} solves"
+        detail = (f"{self.grabbed} grabbed, {self.sold} sold, {len(self.stock)} in stock, "
+                  f"{self.solves} solves")
         return Outcome("booked" if self.grabbed else "sold_out", detail=detail)
 
 

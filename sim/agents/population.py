@@ -89,8 +89,9 @@ def _patients(sc: Scenario, seg: PatientSegment, index: int, streams: Streams, i
         k = int(first[i])
         prefs = session_ids[k:] + session_ids[:k]
         role = "buyer" if pop.market is not None and buys[i] else "patient"
-        _add(pop, "patient", role, seg.segment, dept.id, prefs, (int(accounts[i]),), (int(persons[i]),),
-             (int(ips[i]),), float(arrival[i]), float(reaction[i]), float(rtt[i]), seg)
+        _add(pop, "patient", role, seg.segment, dept.id, prefs, (int(accounts[i]),),
+             (int(persons[i]),), (int(ips[i]),), float(arrival[i]), float(reaction[i]),
+             float(rtt[i]), seg)
 
 
 def _bots(sc: Scenario, crew: BotCrew, index: int, streams: Streams, ids: _Ids, pop: Population) -> None:
@@ -119,8 +120,8 @@ def _add(pop: Population, kind: str, role: str, group: str, dept: str, sessions:
          accounts: tuple[int, ...], persons: tuple[int, ...], ips: tuple[int, ...], arrival: float,
          reaction: float, rtt: float, params: Any) -> None:
     agent = len(pop.agents)
-    pop.agents.append(AgentSpec(agent, kind, role, group, dept, sessions, accounts, persons, ips, arrival,
-                                reaction, rtt, params, pop.market))
+    pop.agents.append(AgentSpec(agent, kind, role, group, dept, sessions, accounts, persons, ips,
+                                arrival, reaction, rtt, params, pop.market))
     pop.agent_log.append(agent, kind, group, role, dept, accounts[0], persons[0], ips[0], arrival, reaction, rtt)
     if kind == "patient":
         pop.identity_log.append(persons[0], accounts[0], kind, group, agent)

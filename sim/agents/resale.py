@@ -115,7 +115,11 @@ class Market:
     def _cheapest_for(self, wtp: float) -> int | None:
         best: int | None = None
         for lane, n in self.stock.items():  # insertion order = order lanes first offered
-            if n > 0 and self.price[lane] <= wtp and (best is None or self.price[lane] < self.price[best]):
+            if (
+                n > 0
+                and self.price[lane] <= wtp
+                and (best is None or self.price[lane] < self.price[best])
+            ):
                 best = lane
         return best
 
@@ -166,7 +170,9 @@ def buyer(spec: AgentSpec, rng: np.random.Generator) -> AgentScript:
     return Outcome("to_scalper", detail=f"{outcome.status}; wtp {wtp:.0f}")
 
 
-def _timed(gen: AgentScript, start: float) -> Generator[Wait | Call, Response | None, tuple[Outcome, float]]:
+def _timed(
+    gen: AgentScript, start: float
+) -> Generator[Wait | Call, Response | None, tuple[Outcome, float]]:
     """Run ``gen`` unchanged; return its outcome and the time of the last response it got
     (market operations must happen at a response time, see the module docstring)."""
     resp: Response | None = None

@@ -52,9 +52,18 @@ def _step(node: Any, key: str, path: str) -> Any:
     raise OverrideError(f"{path}: cannot descend into a {type(node).__name__}")
 
 
+def _thaw(node: Any) -> Any:
+    if isinstance(node, dict):
+        return {k: _thaw(v) for k, v in node.items()}
+    if isinstance(node, list | tuple):
+        return [_thaw(v) for v in node]
+    return node
+
+
 def apply_overrides(data: dict[str, Any], overrides: dict[str, Any]) -> dict[str, Any]:
-    """A deep copy of ``data`` with each dotted path set to its value."""
-    out = copy.deepcopy(data)
+    """A deep copy of ``data`` with each dotted path set to its value (tuples, as a dumped
+    frozen model has them, become lists so ``bots.0.markup`` can be set)."""
+    out = _thaw(copy.deepcopy(data))
     for path, value in overrides.items():
         parts = path.split(".")
         node: Any = out
