@@ -28,8 +28,12 @@ class Replication:
 
 
 def scenario_meta(sc: Scenario) -> dict[str, Any]:
-    """What metrics may need from the scenario beyond the records: session capacities."""
-    return {"capacities": {s.id: s.capacity for d in sc.supply.departments for s in d.sessions}}
+    """What metrics may need from the scenario beyond the records: session capacities, and
+    each crew's prices and costs (:mod:`sim.metrics.economics`)."""
+    from sim.metrics.economics import crew_terms
+
+    return {"capacities": {s.id: s.capacity for d in sc.supply.departments for s in d.sessions},
+            "crews": crew_terms(sc.bots)}
 
 
 def run_replication(sc: Scenario, rep: int) -> tuple[dict[str, float], RunRecords]:

@@ -322,7 +322,9 @@ class Scenario(_Frozen):
     @model_validator(mode="after")
     def _departments_exist(self) -> Scenario:
         known = {d.id for d in self.supply.departments}
-        for kind, groups in (("patients", self.patients), ("bots", self.bots)):
+        pairs: tuple[tuple[str, tuple[PatientSegment | BotCrew, ...]], ...] = (
+            ("patients", self.patients), ("bots", self.bots))
+        for kind, groups in pairs:
             for i, g in enumerate(groups):
                 if g.department is not None and g.department not in known:
                     raise ValueError(
