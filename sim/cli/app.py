@@ -23,8 +23,11 @@ COMMANDS = (
     "validate",
     "policies",
     "check",
+    "bench",
     "serve",
     "report",
+    "load",
+    "calibrate",
 )
 
 app = typer.Typer(

@@ -1,0 +1,160 @@
+"""``slotgrab bench sim``: how fast the simulator runs, and how much memory a big run takes.
+
+Throughput: simulated requests per wall-clock second on one core for a scenario (default
+``release-peak``), a request being one agent call through the modelled service — queue,
+policy stack, ledger, request record — and its response. Reported end to end (population,
+event loop, Arrow tables and the invariant check) and for the event loop alone, as medians of
+several runs, beside a bare SimPy timeout loop measured in the same run (the ratio is what
+survives a busy or different machine). Runs alternate with the reference so noise hits both.
+
+Memory: peak resident set size of one run of the scenario scaled to ``agents`` agents
+(default 200,000), measured in a fresh child process.
+"""
+
+from __future__ import annotations
+
+import gc
+import math
+import statistics
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import typer
+from rich.console import Console
+from rich.progress import Progress
+
+from sim.bench.measure import machine, peak_rss_in_child, pin_one_core, spread, write_json
+from sim.bench.simpy_reference import timeout_loop
+from sim.drivers.simpy_driver import run_simulation
+from sim.scenario import Scenario, load_scenario
+from sim.scenario.overrides import parse_set_options
+
+__all__ = ["MEMORY_GOAL_BYTES", "THROUGHPUT_GOAL", "bench_sim", "register", "scaled_to"]
+
+THROUGHPUT_GOAL = 100_000  # simulated requests per second, end to end
+MEMORY_GOAL_BYTES = 2 * 2**30  # peak RSS of a 200,000-agent run
+REFERENCE = {"processes": 10_000, "timeouts": 100}
+PHASES = ("setup", "loop", "records")
+
+
+def scaled_to(sc: Scenario, agents: int) -> Scenario:
+    """``sc`` with its patient segments scaled (in proportion) so that patients plus bot lanes
+    number ``agents``."""
+    lanes = sum(b.devices * b.lanes for b in sc.bots)
+    patients = max(agents - lanes, len(sc.patients))
+    total = sc.patient_count or 1
+    counts = [math.floor(p.count * patients / total) for p in sc.patients]
+    counts[0] += patients - sum(counts)
+    segs = tuple(p.model_copy(update={"count": n})
+                 for p, n in zip(sc.patients, counts, strict=True))
+    return sc.model_copy(update={"patients": segs, "name": f"{sc.name}-{agents}"})
+
+
+def throughput_run(sc: Scenario, replication: int = 0) -> dict[str, float]:
+    """One timed run: requests, agents and wall seconds per phase."""
+    gc.collect()
+    timings: dict[str, float] = {}
+    records = run_simulation(sc, replication, timings=timings)
+    n = records.requests.num_rows
+    total = sum(timings.values())
+    phases = {f"{k}_s": v for k, v in timings.items()}
+    return {"requests": n, "agents": records.agents.num_rows, **phases, "total_s": total,
+            "req_per_s": n / total, "loop_req_per_s": n / timings["loop"]}
+
+
+def memory_run(sc: Scenario) -> dict[str, Any]:
+    """One full run (records and invariant check included), for the child process."""
+    t0 = time.perf_counter()
+    records = run_simulation(sc, 0)
+    return {"agents": records.agents.num_rows, "requests": records.requests.num_rows,
+            "wall_s": time.perf_counter() - t0}
+
+
+def _ratio(num: list[float], den: list[float]) -> float:
+    """Median of per-run ratios (each run's figure over the reference measured beside it)."""
+    return float(statistics.median([a / b for a, b in zip(num, den, strict=True)]))
+
+
+def _throughput(sc: Scenario, runs: int, tick: Callable[[], None]) -> dict[str, Any]:
+    throughput_run(sc)  # warm-up: imports, policy registry, first allocations
+    tick()
+    sims, refs = [], []
+    for _ in range(runs):  # alternate, so a busy moment hits the simulator and the reference
+        sims.append(throughput_run(sc))
+        tick()
+        refs.append(timeout_loop(**REFERENCE))
+        tick()
+    e2e = [s["req_per_s"] for s in sims]
+    loop = [s["loop_req_per_s"] for s in sims]
+    return {
+        "agents": sims[0]["agents"],
+        "requests_per_run": sims[0]["requests"],
+        "throughput": {
+            "req_per_s": spread(e2e),
+            "loop_req_per_s": spread(loop),
+            "phases_s": {p: spread([s[f"{p}_s"] for s in sims]) for p in PHASES},
+        },
+        "reference": {"what": "bare SimPy timeout loop", **REFERENCE,
+                      "timeouts_per_s": spread(refs)},
+        "ratio": {"req_per_s_over_timeouts_per_s": _ratio(e2e, refs),
+                  "loop_req_per_s_over_timeouts_per_s": _ratio(loop, refs)},
+        "goals": {"req_per_s": THROUGHPUT_GOAL,
+                  "req_per_s_met": statistics.median(e2e) >= THROUGHPUT_GOAL},
+    }
+
+
+def _memory(sc: Scenario, agents: int) -> dict[str, Any]:
+    run, rss = peak_rss_in_child(memory_run, scaled_to(sc, agents))
+    return {**run, "peak_rss_bytes": rss, "peak_rss_gib": rss / 2**30,
+            "goal_bytes": MEMORY_GOAL_BYTES, "met": rss < MEMORY_GOAL_BYTES}
+
+
+def bench_sim(sc: Scenario, runs: int, agents: int,
+              progress: Progress | None = None) -> dict[str, Any]:
+    """Measure throughput (``runs`` runs) and, if ``agents`` > 0, peak memory; the JSON result."""
+    facts = machine()  # before pinning: how many CPUs the machine offers
+    cpu = pin_one_core()
+    steps = 2 * runs + 1 + (agents > 0)
+    task = progress.add_task("bench sim", total=steps) if progress is not None else None
+
+    def tick() -> None:
+        if progress is not None and task is not None:
+            progress.advance(task)
+
+    result: dict[str, Any] = {
+        "benchmark": "sim",
+        "scenario": sc.name,
+        "policies": "+".join(p.label for p in sc.policies),
+        "pinned_cpu": cpu,
+        "runs": runs,
+        **_throughput(sc, runs, tick),
+        "machine": facts,
+    }
+    if agents > 0:
+        result["memory"] = _memory(sc, agents)
+        tick()
+    return result
+
+
+def register(bench_app: typer.Typer) -> None:
+    """Add ``bench sim`` to the ``bench`` sub-app."""
+
+    @bench_app.command("sim")
+    def sim_cmd(
+        scenario: str = typer.Argument("release-peak", help="Scenario file or shipped name."),
+        runs: int = typer.Option(5, "--runs", min=1, help="Timed runs (the median is reported)."),
+        agents: int = typer.Option(200_000, "--agents", min=0,
+                                   help="Agents in the memory run (0: skip it)."),
+        set_: list[str] = typer.Option([], "--set", help="Override a scenario field, PATH=VALUE."),
+        out: Path | None = typer.Option(None, "--out", help="Also write the JSON result here."),
+    ) -> None:
+        """Simulated requests per second (one core, vs bare SimPy) and peak memory; JSON."""
+        from sim.cli.errors import user_errors
+
+        with user_errors():
+            sc = load_scenario(scenario, parse_set_options(set_))
+            with Progress(console=Console(stderr=True), transient=True) as progress:
+                result = bench_sim(sc, runs, agents, progress)
+            typer.echo(write_json(result, out))
