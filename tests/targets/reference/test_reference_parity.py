@@ -21,7 +21,7 @@ from sim.records import EventLog
 from sim.rng import Streams
 from sim.scenario.model import PolicySpec, Scenario
 from sim.service.booking import BookingService, Reply
-from targets.reference.db import SqliteDatabase
+from targets.reference.db import Database, PostgresDatabase, SqliteDatabase
 from targets.reference.runtime import Runtime
 
 T0_EPOCH = 0.0  # exact: now = clock - T0 without rounding
@@ -95,11 +95,26 @@ def _norm(reply: Reply) -> tuple[Any, ...]:
 
 @pytest.mark.parametrize("name", sorted(all_policies()))
 def test_policy_decides_the_same_in_the_service(name: str) -> None:
+    _compare(name, SqliteDatabase(":memory:"))
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("name", sorted(all_policies()))
+def test_policy_decides_the_same_on_postgres(name: str, pg_url: str) -> None:
+    """The multi-worker configuration: SQL ledger and shared store in PostgreSQL."""
+    db = PostgresDatabase(pg_url, pool_size=2)
+    try:
+        _compare(name, db)
+    finally:
+        db.close()
+
+
+def _compare(name: str, db: Database) -> None:
     sc = Scenario.model_validate({**BASE, "policies": [{"name": name}]})
     assert sc.policies == (PolicySpec(name=name),)
     sim, sim_events = _simulator(sc)
     clock = {"t": -10.0}
-    runtime = Runtime(SqliteDatabase(":memory:"), clock=lambda: T0_EPOCH + clock["t"])
+    runtime = Runtime(db, clock=lambda: T0_EPOCH + clock["t"])
     runtime.load(sc, T0_EPOCH)
     decisions = 0
     for t, op, account, person, ip, args in _sequence(sim.stack.ops):
