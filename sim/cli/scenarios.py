@@ -24,7 +24,7 @@ def scenario_lines() -> list[str]:
 
 
 def scenarios() -> None:
-    """List the shipped scenarios with one line each."""
+    """List the shipped scenarios, one line each."""
     lines = scenario_lines()
     if not lines:
         typer.echo("no shipped scenarios found")

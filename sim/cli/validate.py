@@ -26,7 +26,7 @@ def validate(
     set_: list[str] | None = typer.Option(None, "--set", metavar="PATH=VALUE",
                                           help="Check with this override applied."),
 ) -> None:
-    """Check a scenario file: prints one ok line, or the problem and exits 2."""
+    """Check a scenario file: one ok line, or the problem (exit 2)."""
     with user_errors():
         path = resolve_path(file)
         sc = load_scenario(path, parse_set_options(set_ or []))
