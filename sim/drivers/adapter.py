@@ -255,7 +255,10 @@ def load_adapter(spec: str | None) -> TargetAdapter:
         cls = getattr(importlib.import_module(module), name)
     except (ImportError, AttributeError) as exc:
         raise ValueError(f"--adapter {spec!r}: cannot import ({exc})") from None
-    adapter = cls()
+    try:
+        adapter = cls()
+    except TypeError as exc:
+        raise ValueError(f"--adapter {spec!r}: cannot be built without arguments ({exc})") from None
     if not isinstance(adapter, TargetAdapter):
         raise ValueError(
             f"--adapter {spec!r}: {name} does not implement TargetAdapter "

@@ -70,13 +70,14 @@ def wait_healthy(
 
 
 def _serve_command(kind: str, port: int, folder: Path) -> list[str]:
+    """``slotgrab serve`` on 127.0.0.1 with a private SQLite file and admin token file."""
     return [
         sys.executable,
         "-m",
         "sim.cli.app",
         "serve",
-        "--host",
-        "127.0.0.1",
+        "--target",
+        kind,
         "--port",
         str(port),
         "--db",
@@ -85,7 +86,6 @@ def _serve_command(kind: str, port: int, folder: Path) -> list[str]:
         "X-Client-IP",
         "--admin-token-file",
         str(folder / "admin-token"),
-        *(["--naive"] if kind == "naive" else []),
     ]
 
 

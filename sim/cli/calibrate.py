@@ -1,0 +1,107 @@
+"""``slotgrab calibrate``: measure a target's per-operation service times at low load and write
+them as a scenario ``service:`` block (see :mod:`sim.drivers.load.calibration`)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from sim.cli.errors import UsageError, user_errors
+from sim.cli.metric_table import format_value
+
+__all__ = ["register"]
+
+
+def _table(cal: object) -> Table:
+    from sim.drivers.load.calibration import Calibration, fit_lognormal
+
+    assert isinstance(cal, Calibration)
+    table = Table(
+        title=f"service times of {cal.target} (ms, sequential requests)", title_justify="left"
+    )
+    for col in ("op", "n", "median", "p95", "min", "errors"):
+        table.add_column(col, justify="left" if col == "op" else "right")
+    for op, xs in cal.samples_ms.items():
+        fit = fit_lognormal(xs) if xs else {}
+        bad = sum(n for code, n in cal.codes.get(op, {}).items() if code != "ok")
+        table.add_row(
+            op,
+            str(len(xs)),
+            *(format_value(fit.get(k, float("nan"))) for k in ("median", "p95", "floor")),
+            str(bad),
+        )
+    return table
+
+
+def calibrate(
+    target: str | None = typer.Option(
+        None,
+        "--target",
+        help="Target base URL (default: start the "
+        "reference service; 'naive' starts the naive one).",
+    ),
+    out: Path | None = typer.Option(None, "--out", help="Write the service: block (YAML) here."),
+    samples: int = typer.Option(
+        200, "--samples", min=10, max=100_000, help="Samples per operation."
+    ),
+    adapter: str | None = typer.Option(
+        None,
+        "--adapter",
+        metavar="MODULE:CLASS",
+        help="Target adapter (default: the reference contract).",
+    ),
+    admin_token_file: Path | None = typer.Option(
+        None, "--admin-token-file", help="Admin token of --target URL (else $SLOTGRAB_ADMIN_TOKEN)."
+    ),
+) -> None:
+    """Measure per-operation service times of a target; print and write a scenario service block."""
+    import httpx
+
+    from sim.cli.load import _admin_token
+    from sim.drivers.adapter import TargetError, load_adapter
+    from sim.drivers.load.calibration import calibrate as measure
+    from sim.drivers.load.target import started_target
+
+    with user_errors():
+        try:
+            the_adapter = load_adapter(adapter)
+        except ValueError as exc:
+            raise UsageError(str(exc)) from None
+        try:
+            if target is None or target in ("reference", "naive"):
+                with (
+                    started_target(target or "reference") as tgt,
+                    httpx.Client(base_url=tgt.base_url, timeout=30.0) as client,
+                ):
+                    cal = measure(client, the_adapter, tgt.admin_token, n=samples)
+            else:
+                if not target.startswith(("http://", "https://")):
+                    raise UsageError(
+                        f"--target {target!r}: expected a URL (http://…), 'reference' or 'naive'"
+                    )
+                with httpx.Client(base_url=target.rstrip("/"), timeout=30.0) as client:
+                    cal = measure(client, the_adapter, _admin_token(admin_token_file), n=samples)
+        except (TargetError, httpx.HTTPError, RuntimeError) as exc:
+            raise UsageError(f"calibration failed: {exc}") from None
+        console = Console()
+        console.print(_table(cal))
+        text = cal.to_yaml()
+        if out is not None:
+            try:
+                out.write_text(text, encoding="utf-8")
+            except OSError as exc:
+                raise UsageError(f"--out {out}: {exc.strerror}") from None
+            console.print(
+                f"service block written to {out} (paste it into a scenario, or use it with "
+                "`slotgrab twin --calibration FILE`)"
+            )
+        else:
+            typer.echo(text)
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``slotgrab calibrate``."""
+    app.command("calibrate")(calibrate)
