@@ -20,7 +20,7 @@ from rich.table import Table
 from sim.cli.errors import UsageError, user_errors
 from sim.experiments import RunDir
 from sim.gates.baseline import Baseline, BaselineError, compare, parse_tolerances
-from sim.gates.evaluate import GateConfigError, evaluate_gates
+from sim.gates.evaluate import GateConfigError, evaluate_gates, timing_trusted
 from sim.gates.expression import KINDS, Gate, parse_gate_table
 from sim.gates.junit import write_junit
 from sim.gates.markdown import write_markdown
@@ -89,7 +89,9 @@ def _compared_metrics(
             f"--tolerance names metric(s) {', '.join(unknown)} that this run does not "
             f"report; known metrics: {', '.join(sorted(measured.metrics))}"
         )
-    return sorted({g.metric for g in gates if g.kind == kind} | set(tolerances))
+    # generator_* gates judge the load generator, not the change under test: no regression check
+    gated = {g.metric for g in gates if g.kind == kind and not g.metric.startswith("generator_")}
+    return sorted(gated | set(tolerances))
 
 
 def _load_baseline(path: Path | None, sc: Scenario, kind: str) -> Baseline | None:
@@ -163,7 +165,13 @@ def run_check(
     if baseline is not None:
         names = _compared_metrics(gates, kind, tolerances, measured)
         regressions = compare(
-            measured.metrics, measured.references, baseline, names, tolerances, gates
+            measured.metrics,
+            measured.references,
+            baseline,
+            names,
+            tolerances,
+            gates,
+            timing_trusted=timing_trusted(results),
         )
     meta = {
         "source": str(source),

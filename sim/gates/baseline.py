@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Literal
 
@@ -219,10 +219,13 @@ def compare(
     metrics: Iterable[str],
     tolerances: Mapping[str, float],
     gates: Iterable[Gate] = (),
+    timing_trusted: bool = True,
 ) -> list[RegressionResult]:
     """Regression checks of ``metrics`` (those present in both runs), means compared.
 
-    Each performance metric is normalised by its reference when both runs measured it.
+    Each performance metric is normalised by its reference when both runs measured it. When
+    the load generator lagged (``timing_trusted=False``) timing checks are inconclusive, as
+    timing gates are (:mod:`sim.gates.evaluate`).
     """
     gates = tuple(gates)
     results = []
@@ -235,5 +238,9 @@ def compare(
         cur, ref_c = _normalised(metric, current[metric].mean, current_refs)
         if ref_b != ref_c:  # only one side has the reference: ratios would not be comparable
             base, cur, ref_b = baseline.metrics[metric].mean, current[metric].mean, None
-        results.append(_verdict(metric, base, cur, tol, direction_of(metric, gates), ref_b))
+        result = _verdict(metric, base, cur, tol, direction_of(metric, gates), ref_b)
+        if not timing_trusted and is_timing_metric(metric):
+            why = f"load generator lagged: timing cannot be trusted; {result.reason}"
+            result = replace(result, status="inconclusive", reason=why)
+        results.append(result)
     return results

@@ -39,6 +39,7 @@ __all__ = [
     "evaluate_gate",
     "evaluate_gates",
     "is_timing_metric",
+    "timing_trusted",
     "worst",
 ]
 
@@ -142,6 +143,11 @@ def _missing(gates: Iterable[Gate], metrics: Mapping[str, MetricValue]) -> None:
         raise GateConfigError(
             f"gate metric(s) {', '.join(missing)} not reported by this run; known metrics: {known}"
         )
+
+
+def timing_trusted(results: Iterable[GateResult]) -> bool:
+    """Whether every generator precondition passed (so timing verdicts stand)."""
+    return all(r.status == "pass" for r in results if r.gate.metric.startswith("generator_"))
 
 
 def evaluate_gates(

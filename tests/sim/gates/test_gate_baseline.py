@@ -111,3 +111,21 @@ def test_tolerance_flags_are_validated(bad: str) -> None:
     with pytest.raises(BaselineError, match="METRIC=REL"):
         parse_tolerances([bad])
     assert parse_tolerances(["a=0.25", "b = 0"]) == {"a": 0.25, "b": 0.0}
+
+
+def test_timing_regressions_are_inconclusive_when_the_generator_lagged() -> None:
+    b = base({"latency_corrected_p99_ms": 100.0, "bot_share": 0.1}, {"reference_latency_ms": 2.0})
+    current = metric_values({"latency_corrected_p99_ms": 200.0, "bot_share": 0.5})
+    results = compare(
+        current,
+        {"reference_latency_ms": 2.0},
+        b,
+        ["latency_corrected_p99_ms", "bot_share"],
+        {},
+        GATES,
+        timing_trusted=False,
+    )
+    assert {r.metric: r.status for r in results} == {
+        "latency_corrected_p99_ms": "inconclusive",
+        "bot_share": "fail",
+    }
