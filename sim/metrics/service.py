@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+import pyarrow.compute as pc
 
 from sim.metrics.registry import metric_group
 from sim.metrics.view import RunView, column
@@ -22,8 +23,9 @@ PERCENTILES = (50, 90, 99)
 
 def requests_by_code(run: RunView) -> dict[str, float]:
     """Number of requests per outcome code, as ``requests.<code>`` (codes that occurred)."""
-    codes, counts = np.unique(run.request_codes.astype(str), return_counts=True)
-    return {f"requests.{c}": float(n) for c, n in zip(codes, counts, strict=True)}
+    counts = pc.value_counts(run.table("requests").column("code")).to_pylist()
+    return {f"requests.{row['values']}": float(row["counts"]) for row in sorted(
+        counts, key=lambda row: str(row["values"]))}
 
 
 def peak_rps(run: RunView) -> float:
