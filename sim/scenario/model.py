@@ -299,6 +299,10 @@ class Scenario(_Frozen):
     service: ServiceModel = Field(default_factory=ServiceModel)
     policies: StackField = Field(default_factory=lambda: (PolicySpec(name="fcfs"),))
     compare: tuple[StackField, ...] = ()
+    sweep: dict[str, tuple[Any, ...]] = Field(
+        default_factory=dict,
+        description="slotgrab compare: dotted path → values, e.g. {bots.0.markup: [5, 20]}",
+    )
     gates: dict[str, tuple[str, ...]] = Field(default_factory=dict)
 
     @field_validator("policies", "compare")
