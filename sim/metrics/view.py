@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
-__all__ = ["FinalBookings", "RunView"]
+__all__ = ["FinalBookings", "RunView", "column"]
 
 
 def column(table: pa.Table, name: str, dtype: Any = None) -> np.ndarray:
