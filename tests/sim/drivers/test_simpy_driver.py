@@ -5,7 +5,6 @@ from __future__ import annotations
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
-import pytest
 from scipy.stats import binomtest
 from sim_kit import booked_share, race
 
@@ -104,11 +103,3 @@ def test_faster_patients_never_book_less():
     assert fast.mean() > slow.mean()
     assert (fast >= slow - 0.02).mean() >= 0.8
 
-
-@pytest.mark.parametrize("stack", [["fcfs"], None])
-def test_normal_runs_break_no_invariant(stack):
-    from sim.domain.invariants import find_violations
-
-    sc = race() if stack else race({"bots.0.devices": 3})
-    rec = run_simulation(sc, 0, check=False)
-    assert find_violations(rec.bookings, {"s1": 10}) == []
