@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import typer
@@ -13,6 +14,7 @@ from sim.cli.metric_table import is_detail_metric, metric_table
 from sim.experiments import Replication, RunDir, aggregate, replicate
 from sim.experiments.rundir import default_run_dir
 from sim.scenario.loader import load_scenario, resolve_path
+from sim.scenario.model import Scenario
 from sim.scenario.overrides import parse_set_options
 
 __all__ = ["register"]
@@ -33,6 +35,23 @@ def _out_dir(out: Path | None, scenario: str) -> RunDir:
         raise UsageError(f"{path}: cannot create the output folder: {exc.strerror}") from None
 
 
+def _run_replications(sc: Scenario, rep_ids: list[int], run_dir: RunDir,
+                      jobs: int) -> list[dict[str, float]]:
+    """Run the replications (in ``jobs`` processes if > 1) with a progress bar on stderr,
+    writing each one's records as it finishes."""
+    with _progress(Console(stderr=True)) as bar:
+        task = bar.add_task(f"{sc.name}: replications", total=len(rep_ids))
+
+        def done(r: Replication) -> None:
+            run_dir.write_records(r.rep, r.records)
+            bar.advance(task)
+
+        if jobs == 1 or len(rep_ids) == 1:
+            return replicate(sc, rep_ids, done)
+        with ProcessPoolExecutor(max_workers=min(jobs, len(rep_ids))) as pool:
+            return replicate(sc, rep_ids, done, pool)
+
+
 def simulate(
     scenario: str = typer.Argument(..., help="Scenario file, or the name of a shipped scenario."),
     seed: int | None = typer.Option(None, "--seed", min=0,
@@ -44,6 +63,8 @@ def simulate(
     set_: list[str] | None = typer.Option(None, "--set", metavar="PATH=VALUE",
                                           help="Override a field, e.g. service.workers=4."),
     show_all: bool = typer.Option(False, "--all", help="Also print the per-decile metrics."),
+    jobs: int = typer.Option(1, "--jobs", "-j", min=1, max=256,
+                             help="Replications run in parallel (processes)."),
     report: bool = typer.Option(True, "--report/--no-report",
                                 help="Write the HTML report into the run folder."),
 ) -> None:
@@ -63,18 +84,9 @@ def simulate(
         run_dir = _out_dir(out, sc.name)
         run_dir.write_scenario(sc)
         rep_ids = list(range(sc.replications))
-        err = Console(stderr=True)
-        with _progress(err) as bar:
-            task = bar.add_task(f"{sc.name}: replications", total=len(rep_ids))
-
-            def done(r: Replication) -> None:
-                run_dir.write_records(r.rep, r.records)
-                bar.advance(task)
-
-            summaries = replicate(sc, rep_ids, done)
-        stats = aggregate(summaries)
+        stats = aggregate(_run_replications(sc, rep_ids, run_dir, jobs))
         run_dir.write_summary(sc, rep_ids, stats)
-        run_dir.write_meta(sc, rep_ids, str(source))
+        run_dir.write_meta(sc, rep_ids, str(source), {"jobs": jobs})
         console = Console()
         policy = "+".join(p.label for p in sc.policies)
         title = f"{sc.name} · policy {policy} · seed {sc.seed} · {len(rep_ids)} replications"

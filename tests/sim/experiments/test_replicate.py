@@ -31,3 +31,12 @@ def test_replicate_reports_each_rep(tiny):
     seen = []
     summaries = replicate(tiny, [0, 1], lambda r: seen.append(r.rep))
     assert seen == [0, 1] and len(summaries) == 2
+
+
+def test_parallel_replications_equal_sequential_ones(tiny):
+    seen = []
+    with ProcessPoolExecutor(max_workers=2) as pool:
+        parallel = replicate(tiny, [0, 1, 2], lambda r: seen.append(r.rep), pool)
+    sequential = replicate(tiny, [0, 1, 2])
+    assert sorted(seen) == [0, 1, 2]
+    assert [_comparable(s) for s in parallel] == [_comparable(s) for s in sequential]
