@@ -57,7 +57,7 @@ def test_simulate_prints_the_table_and_writes_the_run_folder(runner, tiny_file, 
 def test_seed_and_set_reach_the_resolved_scenario(runner, tiny_file, tmp_path):
     out = tmp_path / "run"
     res = runner.invoke(app, ["simulate", str(tiny_file), "--out", str(out), "--reps", "1",
-                              "--seed", "11", "--set", "patients.fast.count=40"])
+                              "--no-report", "--seed", "11", "--set", "patients.fast.count=40"])
     assert res.exit_code == 0, res.output
     resolved = (out / "scenario.yaml").read_text()
     assert "seed: 11" in resolved and "count: 40" in resolved
