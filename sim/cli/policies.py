@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import inspect
-from typing import Any
+from typing import Any, get_args
 
 import typer
 from pydantic import BaseModel
@@ -28,9 +28,9 @@ def param_rows(params: type[BaseModel]) -> list[tuple[str, str, str, str]]:
     """(name, type, default, description) for each field of a policy's Params model."""
     rows = []
     for name, f in params.model_fields.items():
-        plain = getattr(f.annotation, "__origin__", None) is None
-        kind = f.annotation.__name__ if plain and f.annotation is not None else str(f.annotation)
-        kind = kind.replace("typing.", "").replace("sim.policies._identity.", "")
+        plain = isinstance(f.annotation, type) and not get_args(f.annotation)
+        kind = f.annotation.__name__ if plain else str(f.annotation)  # type: ignore[union-attr]
+        kind = kind.replace("typing.", "")
         rows.append((name, kind, _default(f.default), f.description or ""))
     return rows
 
