@@ -1,7 +1,8 @@
 """What anti-bot measures cost genuine patients: false positives and time spent.
 
-A false positive is a patient's request that a policy turned away as if it came from a bot:
-answered ``blocked`` (blacklist), ``rate_limited``, ``captcha_failed`` or ``forbidden``.
+A false positive is a patient's request that a policy turned away as if it came from a bot or
+an abuser: answered ``blocked`` (blacklist), ``rate_limited``, ``captcha_failed``,
+``forbidden`` or ``frozen`` (account frozen after a cancellation until re-verified).
 Burden is the time patients spent on CAPTCHAs, in queues and in the slow lane (the
 ``outcomes`` table's ``burden_s``, ``captcha_s`` and ``queue_s``).
 """
@@ -17,7 +18,7 @@ from sim.metrics.view import RunView, column
 
 __all__ = ["FALSE_POSITIVE_CODES", "burden_metrics", "false_positives", "patient_burden"]
 
-FALSE_POSITIVE_CODES = ("blocked", "rate_limited", "captcha_failed", "forbidden")
+FALSE_POSITIVE_CODES = ("blocked", "rate_limited", "captcha_failed", "forbidden", "frozen")
 
 
 def false_positives(run: RunView) -> dict[str, float]:
