@@ -129,6 +129,7 @@ class RunDir:
         doc = {
             "kind": "simulate",
             "scenario": sc.name,
+            "policy": "+".join(p.label for p in sc.policies),
             "scenario_source": source,
             "seed": sc.seed,
             "replications": len(reps),
