@@ -123,9 +123,13 @@ class RunView:
 
     @cached_property
     def released_slots(self) -> int:
-        """Slots made bookable for the first time (``release`` events), over all sessions."""
+        """Slots made bookable for the first time (``release`` events), over all sessions; when
+        the history has no release events (an export that omits them), the capacities in
+        ``meta``."""
         b = self.table("bookings")
         released = column(b, "event") == "release"
+        if not released.any() and "capacities" in self.meta:
+            return int(sum(self.meta["capacities"].values()))
         return int(column(b, "count", np.int64)[released].sum())
 
     @cached_property
