@@ -33,3 +33,8 @@ def test_bot_share_is_undefined_without_bookings(toy_tables):
     assert math.isnan(bot_share(run))
     assert patient_success(run) == 0.0
     assert unused_slots(run) == 3.0
+
+
+def test_released_slots_fall_back_to_capacities(toy_tables, toy_meta):
+    toy_tables["bookings"] = toy_tables["bookings"].slice(1)  # an export without release events
+    assert unused_slots(RunView(toy_tables, toy_meta)) == 1.0
