@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from rich.table import Table
+from rich.text import Text
 
 from sim.experiments.aggregate import MetricStats, metric_names
 from sim.experiments.matrix import MatrixResult
@@ -64,14 +65,15 @@ def matrix_table(result: MatrixResult, ranking: Sequence[Ranked], title: str) ->
     metrics = [share] + [m for m in _SHOWN if any(m in s for s in result.stats)]
     table = Table(title=title, title_justify="left")
     table.add_column("#", justify="right")
-    table.add_column("variant", style="bold", overflow="fold")
+    widest = max((len(v.label) for v in result.variants), default=10)
+    table.add_column("variant", style="bold", overflow="fold", min_width=min(widest, 60))
     for m in metrics:
         table.add_column(_HEADER.get(m, m), justify="right", no_wrap=True)
     for r in ranking:
         stats = result.stats[r.index]
         table.add_row(
             str(r.rank),
-            result.variants[r.index].label,
+            Text(result.variants[r.index].label),  # "[...]" is not rich markup here
             *(_cell(stats.get(m), r, m) for m in metrics),
         )
     return table
