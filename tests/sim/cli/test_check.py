@@ -49,8 +49,9 @@ def scenario(tmp_path: Path) -> Path:
     return path
 
 
-def run(cli: typer.Typer, *args: str | Path) -> tuple[int, str]:
-    result = CliRunner().invoke(cli, ["check", *map(str, args)])
+def run(cli: typer.Typer, *args: str | Path, report: bool = False) -> tuple[int, str]:
+    flag = [] if report else ["--no-report"]
+    result = CliRunner().invoke(cli, ["check", *map(str, args), *flag])
     return result.exit_code, result.output
 
 
@@ -58,7 +59,7 @@ def test_fcfs_with_bots_fails_the_bot_share_gate(
     cli: typer.Typer, scenario: Path, tmp_path: Path
 ) -> None:
     out = tmp_path / "out"
-    code, output = run(cli, scenario, "--out", out)
+    code, output = run(cli, scenario, "--out", out, report=True)
     assert code == 1, output
     doc = json.loads((out / "result.json").read_text())
     verdicts = {g["gate"]: g["status"] for g in doc["gates"]}
@@ -69,7 +70,9 @@ def test_fcfs_with_bots_fails_the_bot_share_gate(
     assert suite is not None and suite.get("tests") == "2" and suite.get("failures") == "1"
     failed = [c.get("name") for c in suite.iter("testcase") if c.find("failure") is not None]
     assert failed == ["bot_share < 0.1"]
-    assert "❌ fail" in (out / "summary.md").read_text()
+    summary = (out / "summary.md").read_text()
+    assert "❌ fail" in summary and "`bot_share < 0.1`" in summary
+    assert "slotgrab report" in summary and (out / "report.html").exists()  # the report's summary
     assert (out / "run" / "summary.json").exists()
 
 

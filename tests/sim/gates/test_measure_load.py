@@ -5,11 +5,10 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Any
 
 import pytest
 
-from sim.cli.check import run_check
+from sim.gates.check import CheckOptions, run_check
 from sim.gates.result import CheckResult
 
 pytestmark = pytest.mark.slow
@@ -46,39 +45,16 @@ def scenario(tmp_path: Path, patients: int, bot_rate: float) -> Path:
     return path
 
 
-def check(
-    sc: Path,
-    out: Path,
-    *,
-    target: str | None = None,
-    delay_ms: float = 0.0,
-    health_ms: float = 0.0,
-    baseline: Path | None = None,
-    save: Path | None = None,
-) -> CheckResult:
+def check(sc: Path, out: Path, *, target: str | None = None, delay_ms: float = 0.0,
+          health_ms: float = 0.0, baseline: Path | None = None,
+          save: Path | None = None) -> CheckResult:
     command = None
     if target is None:
-        command = [
-            sys.executable,
-            str(SLOWED),
-            "--port",
-            "{port}",
-            "--dir",
-            "{dir}",
-            "--delay-ms",
-            str(delay_ms),
-            "--health-ms",
-            str(health_ms),
-        ]
-    opts: dict[str, Any] = {
-        "target": target,
-        "processes": 1,
-        "reference_path": "/v1/health",
-        "command": command,
-    }
-    return run_check(
-        str(sc), "load", baseline, save, ["latency_corrected_p50_ms=0.15"], [], out, opts
-    )
+        command = (sys.executable, str(SLOWED), "--port", "{port}", "--dir", "{dir}",
+                   "--delay-ms", str(delay_ms), "--health-ms", str(health_ms))
+    opts = CheckOptions(str(sc), "load", baseline, save, ("latency_corrected_p50_ms=0.15",), (),
+                        out, report=False, target=target, command=command)
+    return run_check(opts).result
 
 
 def statuses(result: CheckResult) -> dict[str, str]:
