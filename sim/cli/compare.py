@@ -15,7 +15,7 @@ import contextlib
 import multiprocessing
 import os
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -105,7 +105,7 @@ def _executor(
 
 
 def _variants_or_error(
-    base: Scenario, stacks: Sequence[Stack], sweeps: dict[str, tuple[Any, ...]]
+    base: Scenario, stacks: Sequence[Stack], sweeps: Mapping[str, Any]
 ) -> list[Any]:
     variants = plan_variants(stacks, sweeps)
     for v in variants:  # fail before any cell runs
@@ -169,7 +169,7 @@ def compare(
             if policy
             else list(base.compare) or [base.policies]
         )
-        sweeps = parse_sweep(sweep) if sweep else dict(base.sweep)
+        sweeps: dict[str, Any] = parse_sweep(sweep) if sweep else dict(base.sweep)
         variants = _variants_or_error(base, stacks, sweeps)
         reps = list(range(seeds if seeds is not None else base.replications))
         folder = out if out is not None else default_run_dir(f"{base.name}-compare")

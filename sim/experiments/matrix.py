@@ -29,10 +29,14 @@ Stack = tuple[PolicySpec, ...]
 
 @dataclass(frozen=True, slots=True)
 class Variant:
-    """One row of the comparison: a policy stack and the swept values it runs with."""
+    """One row of the comparison: a policy stack and the swept values it runs with.
+
+    ``sweep`` names the values for labels (``bots.0.markup=5``, or ``timing=staggered`` for a
+    named option); ``overrides`` are the dotted-path values applied to the scenario."""
 
     stack: Stack
     sweep: tuple[tuple[str, Any], ...] = ()
+    overrides: tuple[tuple[str, Any], ...] = ()
 
     @property
     def label(self) -> str:
@@ -45,7 +49,7 @@ class Variant:
     def scenario(self, base: Scenario) -> Scenario:
         """The base scenario under this variant's stack and swept values."""
         sc = base.with_policies(self.stack)
-        return sc.with_overrides(dict(self.sweep)) if self.sweep else sc
+        return sc.with_overrides(dict(self.overrides)) if self.overrides else sc
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,15 +60,27 @@ class Cell:
     rep: int
 
 
-def plan_variants(stacks: Sequence[Stack], sweeps: Mapping[str, Sequence[Any]]) -> list[Variant]:
-    """Every stack × every combination of swept values, stacks outermost."""
-    paths = list(sweeps)
-    combos = list(itertools.product(*(sweeps[p] for p in paths))) if paths else [()]
-    return [
-        Variant(stack, tuple(zip(paths, combo, strict=True)))
-        for stack in stacks
-        for combo in combos
-    ]
+def _options(name: str,
+             values: Sequence[Any] | Mapping[str, Any]) -> list[tuple[Any, dict[str, Any]]]:
+    """A sweep's options as (label value, overrides): a list of values for the path ``name``,
+    or named options ``{option: {path: value, ...}}`` that set several paths together."""
+    if isinstance(values, Mapping):
+        return [(option, dict(sets or {})) for option, sets in values.items()]
+    return [(v, {name: v}) for v in values]
+
+
+def plan_variants(stacks: Sequence[Stack],
+                  sweeps: Mapping[str, Sequence[Any] | Mapping[str, Any]]) -> list[Variant]:
+    """Every stack × every combination of swept options, stacks outermost."""
+    names = list(sweeps)
+    combos = list(itertools.product(*(_options(n, sweeps[n]) for n in names)))
+    out = []
+    for stack in stacks:
+        for combo in combos:
+            label = tuple((n, value) for n, (value, _) in zip(names, combo, strict=True))
+            sets = tuple((path, v) for _, overrides in combo for path, v in overrides.items())
+            out.append(Variant(stack, label, sets))
+    return out
 
 
 def run_cell(sc: Scenario, rep: int) -> dict[str, float]:

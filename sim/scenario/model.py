@@ -299,9 +299,11 @@ class Scenario(_Frozen):
     service: ServiceModel = Field(default_factory=ServiceModel)
     policies: StackField = Field(default_factory=lambda: (PolicySpec(name="fcfs"),))
     compare: tuple[StackField, ...] = ()
-    sweep: dict[str, tuple[Any, ...]] = Field(
+    sweep: dict[str, tuple[Any, ...] | dict[str, dict[str, Any]]] = Field(
         default_factory=dict,
-        description="slotgrab compare: dotted path → values, e.g. {bots.0.markup: [5, 20]}",
+        description="slotgrab compare: dotted path → values, e.g. {bots.0.markup: [5, 20]}, or "
+        "a name → named options that set several paths, e.g. {timing: {unified: {}, "
+        "staggered: {supply.departments.1.release_offset_s: 3600}}}",
     )
     gates: dict[str, tuple[str, ...]] = Field(default_factory=dict)
 

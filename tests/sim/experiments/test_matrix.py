@@ -38,6 +38,15 @@ def test_variants_multiply_stacks_by_sweep_combinations(tiny: Scenario) -> None:
     assert tiny.bots[0].lanes != 2 or tiny.policies != CAPTCHA  # the base is untouched
 
 
+def test_named_sweep_options_set_several_paths_together(tiny: Scenario) -> None:
+    options = {"slow": {"bots.0.lanes": 1, "bots.0.rate_per_s": 5}, "fast": {}}
+    slow, fast = plan_variants([FCFS], {"crew": options})
+    assert slow.label == "fcfs [crew=slow]" and fast.label == "fcfs [crew=fast]"
+    sc = slow.scenario(tiny)
+    assert (sc.bots[0].lanes, sc.bots[0].rate_per_s) == (1, 5)
+    assert fast.scenario(tiny).bots == tiny.bots
+
+
 def test_parallel_results_are_identical_to_sequential(tiny: Scenario) -> None:
     variants = [Variant(FCFS), Variant(CAPTCHA)]
     seq = run_matrix(tiny, variants, range(3))
