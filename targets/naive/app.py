@@ -92,8 +92,8 @@ class _Naive:
             st.log(now, "hold", sid, slot, hid, person, account)
             return "ok", _public(st.holds[hid])
         if op in ("confirm", "cancel"):
-            hid = args.get("hold")
-            h = st.holds.get(hid) if isinstance(hid, int) else None
+            wanted = args.get("hold")
+            h = st.holds.get(wanted) if isinstance(wanted, int) else None
             if h is None or h["account"] != account:
                 return "not_found", {}
             if op == "confirm" and h["state"] == "held":
@@ -127,7 +127,7 @@ def create_app(settings: Settings) -> FastAPI:
 
     async def perform(request: HttpRequest, op: str, extra: dict[str, Any]) -> Response:
         try:
-            account = svc.signer.verify(bearer(request), time.time())
+            account = svc.signer.verify(bearer(request.headers), time.time())
         except AuthError as exc:
             raise ApiError("unauthorized", str(exc)) from None
         args = op_args({**(await read_json(request, settings.max_body_bytes)), **extra})
@@ -139,7 +139,8 @@ def create_app(settings: Settings) -> FastAPI:
             raise ApiError("overloaded", "no scenario is loaded")
         code, body = await svc.op(op, account, int(person), args)
         svc.st.audit.append({"t": svc.now(), "op": op, "code": code, "account": account, "person": person,
-                             "ip": client_ip(request, settings.trusted_ip_header)})
+                             "ip": client_ip(request.headers, request.client.host if request.client else None,
+                                              settings.trusted_ip_header)})
         return answer(code, body)
 
     @app.post("/v1/ops/{op}")

@@ -15,6 +15,7 @@ from fastapi import FastAPI
 from targets.reference.admin import build_admin_router
 from targets.reference.api import build_router
 from targets.reference.errors import install_error_handlers
+from targets.reference.fastpath import FastPath
 from targets.reference.runtime import load_at_start
 from targets.reference.service import Service
 from targets.reference.settings import Settings
@@ -40,6 +41,7 @@ def create_app(settings: Settings, clock: Callable[[], float] = time.time) -> Fa
     install_error_handlers(app)
     app.include_router(build_router(svc))
     app.include_router(build_admin_router(svc))
+    app.add_middleware(FastPath, svc=svc)
     return app
 
 

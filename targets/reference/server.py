@@ -23,7 +23,11 @@ from targets.reference.settings import Settings
 
 __all__ = ["APPS", "Server", "free_port", "make_settings", "start_server", "write_admin_token"]
 
-APPS = {"reference": "targets.reference.app:app_from_env", "naive": "targets.naive.app:app_from_env"}
+APPS = {
+    "reference": "targets.reference.app:app_from_env",
+    "naive": "targets.naive.app:app_from_env",
+    "trivial": "targets.trivial:create_app",  # the benchmark's yardstick
+}
 
 
 def free_port() -> int:

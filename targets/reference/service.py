@@ -21,7 +21,8 @@ from sim.policies.base import Request
 from sim.service.booking import Reply
 from targets.reference.accounts import Accounts
 from targets.reference.auth import AuthError, TokenSigner
-from targets.reference.db import Database, open_database
+from targets.reference.db import Database, SqliteDatabase, open_database
+from targets.reference.group_commit import GroupCommit
 from targets.reference.errors import ApiError
 from targets.reference.runtime import NotLoaded, Runtime
 from targets.reference.settings import Settings
@@ -56,6 +57,7 @@ class Service:
         self.accounts = Accounts(self.db, self.signer, settings.password_iterations,
                                  settings.max_persons_per_account)
         self.inline = self.db.dialect == "sqlite"
+        self._group = GroupCommit(self.db) if isinstance(self.db, SqliteDatabase) else None
         self._limiter = CapacityLimiter(settings.pg_pool)
 
     async def call(self, fn: Callable[..., T], *args: Any) -> T:
@@ -85,15 +87,23 @@ class Service:
                 time.sleep(0.002 * (attempt + 1))
         raise AssertionError("unreachable")
 
+    async def _answer(self, req: Request) -> Reply:
+        if self._group is None:
+            reply, _ = await self.call(self._handle, req)
+            return reply
+        (reply, _), committed = self._group.run(self._handle, req)
+        await committed  # answer only once the batch holding this request is committed
+        return reply
+
     async def handle(self, req: Request) -> Reply:
         """Answer a request; a slow-lane ``deferred`` reply is served again after its delay."""
-        reply, _ = await self.call(self._handle, req)
+        reply = await self._answer(req)
         for _ in range(_MAX_DEFERRALS):
             if reply.code != "deferred":
                 return reply
             await asyncio.sleep(reply.delay_s)
             req = Request(req.op, req.account, req.person, req.ip, {**req.args, "deferred": True})
-            reply, _ = await self.call(self._handle, req)
+            reply = await self._answer(req)
         return reply if reply.code != "deferred" else Reply("overloaded", {"error": "deferred too often"})
 
     def close(self) -> None:

@@ -6,17 +6,19 @@ time: it checks sizes, types, ranges and id formats and answers 400/422 with a c
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import json
 import math
 import re
+from collections.abc import Mapping
 from typing import Any
 
 from fastapi import Request
 
 from targets.reference.errors import ApiError
 
-__all__ = ["OP_NAME", "client_ip", "op_args", "read_json", "require_int"]
+__all__ = ["OP_NAME", "bearer", "check_length", "client_ip", "op_args", "parse_json", "read_json", "require_int"]
 
 OP_NAME = re.compile(r"^[a-z][a-z0-9_]{0,31}$")
 _ARG_NAME = OP_NAME
@@ -26,12 +28,20 @@ _MAX_STR = 256
 _INT64 = 2**63
 
 
-async def read_json(request: Request, limit: int) -> dict[str, Any]:
-    """The body as a JSON object (``{}`` when empty); 400 if too large or not JSON."""
-    declared = request.headers.get("content-length")
+def check_length(declared: str | None, limit: int) -> None:
+    """400 if a declared ``Content-Length`` is not a number or exceeds ``limit``."""
     if declared is not None and (not declared.isdigit() or int(declared) > limit):
         raise ApiError("bad_request", f"request body larger than {limit} bytes")
-    raw = await request.body()
+
+
+async def read_json(request: Request, limit: int) -> dict[str, Any]:
+    """The body as a JSON object (``{}`` when empty); 400 if too large or not JSON."""
+    check_length(request.headers.get("content-length"), limit)
+    return parse_json(await request.body(), limit)
+
+
+def parse_json(raw: bytes, limit: int) -> dict[str, Any]:
+    """A raw body as a JSON object (``{}`` when empty); 400 if too large or not JSON."""
     if len(raw) > limit:
         raise ApiError("bad_request", f"request body larger than {limit} bytes")
     if not raw.strip():
@@ -85,6 +95,7 @@ def require_int(value: Any, name: str, low: int = 0, high: int = _INT64 - 1) -> 
     return value
 
 
+@functools.lru_cache(maxsize=4096)
 def _ip_int(text: str) -> int:
     text = text.strip()
     if text.isdigit() and len(text) <= 19:
@@ -92,25 +103,25 @@ def _ip_int(text: str) -> int:
     return int(ipaddress.ip_address(text))
 
 
-def client_ip(request: Request, trusted_header: str | None) -> int:
-    """The client IP as an int: the TCP peer, or the trusted header when one is configured."""
+def client_ip(headers: Mapping[str, str], peer: str | None, trusted_header: str | None) -> int:
+    """The client IP as an int: the TCP peer, or the trusted header when one is configured
+    (``headers`` has lower-case names)."""
     if trusted_header:
-        value = request.headers.get(trusted_header)
+        value = headers.get(trusted_header.lower())
         if value is not None:
             try:
                 return _ip_int(value)
             except ValueError:
                 raise ApiError("bad_request", f"{trusted_header}: not an IP address or integer") from None
-    peer = request.client.host if request.client else "0.0.0.0"
     try:
-        return _ip_int(peer)
+        return _ip_int(peer or "0.0.0.0")
     except ValueError:
         return 0
 
 
-def bearer(request: Request) -> str:
+def bearer(headers: Mapping[str, str]) -> str:
     """The bearer token of the request; 401 if there is none."""
-    header = request.headers.get("authorization", "")
+    header = headers.get("authorization", "")
     if not header.startswith("Bearer ") or len(header) > 256:
         raise ApiError("unauthorized", "Authorization: Bearer <token> required")
     return header[7:].strip()
