@@ -51,8 +51,17 @@ class _Run(Event):
     """One running agent, and the event that wakes it: at its start, then at each request's
     arrival at the service (``call`` sent at ``t_send``)."""
 
-    __slots__ = ("burden", "call", "calls", "captcha", "gen", "half_rtt", "queued", "spec",
-                 "t_send")
+    __slots__ = (
+        "burden",
+        "call",
+        "calls",
+        "captcha",
+        "gen",
+        "half_rtt",
+        "queued",
+        "spec",
+        "t_send",
+    )
 
     def __init__(self, env: simpy.Environment, spec: AgentSpec) -> None:
         self.env = env
@@ -90,6 +99,11 @@ class _Driver:
         self._on_start: list[Callable[[Event], None]] = [self._start]
         self._on_arrive: list[Callable[[Event], None]] = [self._arrive]
         self._record = self.requests.appenders()
+        # bound once: these run for every request
+        self._schedule = self.env.schedule
+        self._draw = self.times.draw
+        self._admit = self.queue.admit
+        self._handle = self.service.handle
 
     def _policy_ctx(self, index: int, name: str) -> PolicyContext:
         depts = {s.id: d.id for d in self.sc.supply.departments for s in d.sessions}
@@ -140,40 +154,56 @@ class _Driver:
         run.call = action
         run.t_send = t + delay
         run.callbacks = self._on_arrive
-        self.env.schedule(run, NORMAL, run.t_send + run.half_rtt - self.env.now)
+        # never in the past: a client that timed out on a deferred request learns it only now
+        wait = run.t_send + run.half_rtt - self.env.now
+        self._schedule(run, NORMAL, wait if wait > 0.0 else 0.0)
 
     def _finish(self, run: _Run, outcome: Outcome, t: float) -> None:
         del self.running[run.spec.agent]
         booking = int(outcome.booking) if outcome.booking and outcome.booking.isdigit() else -1
-        self.outcomes.append(run.spec.agent, outcome.status, t, run.calls, booking, run.burden,
-                             run.captcha, run.queued)
+        self.outcomes.append(
+            run.spec.agent,
+            outcome.status,
+            t,
+            run.calls,
+            booking,
+            run.burden,
+            run.captcha,
+            run.queued,
+        )
 
     # ---- the service -----------------------------------------------------------------------
     def _arrive(self, run: Any) -> None:
         """A request reaches the service: queue, policies and ledger, then the answer."""
         now = self.env.now
         call: Call = run.call
-        service_s = self.times.draw(call.op)
-        start = self.queue.admit(now, service_s)
+        service_s = self._draw(call.op)
+        start = self._admit(now, service_s)
         if start is None:
             reply, done = _OVERLOADED, now
         else:
             spec = run.spec
             args = call.args
-            req = Request(call.op, args.get("account", spec.accounts[0]),
-                          args.get("person", spec.persons[0]), args.get("ip", spec.ips[0]), args,
-                          spec.agent)
-            reply = self.service.handle(req, start)
+            req = Request(
+                call.op,
+                args.get("account", spec.accounts[0]),
+                args.get("person", spec.persons[0]),
+                args.get("ip", spec.ips[0]),
+                args,
+                spec.agent,
+            )
+            reply = self._handle(req, start)
             if reply.code == "deferred":  # slow lane: re-enter the queue later, same send time
                 run.call = Call(call.op, dict(args, deferred=True))
                 run.callbacks = self._on_arrive
-                self.env.schedule(run, NORMAL, start - now + reply.delay_s)
+                self._schedule(run, NORMAL, start - now + reply.delay_s)
                 return
             done = start + service_s
         self._respond(run, call, now, start, done, reply)
 
-    def _respond(self, run: _Run, call: Call, t_arrive: float, start: float | None, done: float,
-                 reply: Reply) -> None:
+    def _respond(
+        self, run: _Run, call: Call, t_arrive: float, start: float | None, done: float, reply: Reply
+    ) -> None:
         t_send = run.t_send
         t_client = done + run.half_rtt
         code = reply.code
@@ -201,8 +231,13 @@ class _Driver:
         self.ledger.finish(self.end)
 
 
-def run_simulation(sc: Scenario, replication: int = 0, *, check: bool = True,
-                   timings: dict[str, float] | None = None) -> RunRecords:
+def run_simulation(
+    sc: Scenario,
+    replication: int = 0,
+    *,
+    check: bool = True,
+    timings: dict[str, float] | None = None,
+) -> RunRecords:
     """Run one replication of ``sc`` under its policy stack; raise
     :class:`~sim.domain.invariants.InvariantViolation` if the ledger broke an invariant.
 
@@ -223,12 +258,23 @@ def run_simulation(sc: Scenario, replication: int = 0, *, check: bool = True,
     capacities = {s.id: s.capacity for d in sc.supply.departments for s in d.sessions}
     if check:
         check_invariants(bookings, requests, capacities)
-    meta = {**stamp, "kind": "simulate", "served": drv.queue.served, "rejected": drv.queue.rejected,
-            "busy_s": drv.queue.busy_s, "workers": sc.service.workers,
-            "window_s": sc.horizon.before_s + sc.horizon.after_s}
-    records = RunRecords(meta, pop.agent_log.to_arrow(stamp), pop.identity_log.to_arrow(stamp),
-                         requests, bookings, drv.outcomes.to_arrow(stamp))
+    meta = {
+        **stamp,
+        "kind": "simulate",
+        "served": drv.queue.served,
+        "rejected": drv.queue.rejected,
+        "busy_s": drv.queue.busy_s,
+        "workers": sc.service.workers,
+        "window_s": sc.horizon.before_s + sc.horizon.after_s,
+    }
+    records = RunRecords(
+        meta,
+        pop.agent_log.to_arrow(stamp),
+        pop.identity_log.to_arrow(stamp),
+        requests,
+        bookings,
+        drv.outcomes.to_arrow(stamp),
+    )
     if timings is not None:
         timings.update(setup=t1 - t0, loop=t2 - t1, records=clock() - t2)
     return records
-

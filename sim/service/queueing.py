@@ -68,8 +68,12 @@ class ServiceTimes:
     def draw(self, op: str) -> float:
         """The next service time for ``op``."""
         block = self._blocks.get(op)
-        if not block:
-            block = (self._model.service_dist(op).sample(self._rng, self.BLOCK) / 1000.0).tolist()
-            block.reverse()
-            self._blocks[op] = block
-        return block.pop()
+        if block:
+            return block.pop()
+        return self._refill(op).pop()
+
+    def _refill(self, op: str) -> list[float]:
+        block = (self._model.service_dist(op).sample(self._rng, self.BLOCK) / 1000.0).tolist()
+        block.reverse()  # pop() from the end hands them out in drawing order
+        self._blocks[op] = block
+        return block
