@@ -14,6 +14,7 @@ __all__ = ["BENCHMARKS", "register"]
 
 BENCHMARKS = (
     "simulator",
+    "suite",
     "service",
 )
 
