@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import gc
 import math
+import os
 import statistics
 import time
 from collections.abc import Callable
@@ -60,8 +61,9 @@ def throughput_run(sc: Scenario, replication: int = 0) -> dict[str, float]:
     n = records.requests.num_rows
     total = sum(timings.values())
     phases = {f"{k}_s": v for k, v in timings.items()}
-    return {"requests": n, "agents": records.agents.num_rows, **phases, "total_s": total,
-            "req_per_s": n / total, "loop_req_per_s": n / timings["loop"]}
+    return {"requests": n, "agents": records.agents.num_rows, "events": records.meta["events"],
+            **phases, "total_s": total, "req_per_s": n / total,
+            "loop_req_per_s": n / timings["loop"]}
 
 
 def memory_run(sc: Scenario) -> dict[str, Any]:
@@ -88,9 +90,13 @@ def _throughput(sc: Scenario, runs: int, tick: Callable[[], None]) -> dict[str, 
         tick()
     e2e = [s["req_per_s"] for s in sims]
     loop = [s["loop_req_per_s"] for s in sims]
+    events_per_request = sims[0]["events"] / sims[0]["requests"]
     return {
         "agents": sims[0]["agents"],
         "requests_per_run": sims[0]["requests"],
+        "simpy_events_per_request": events_per_request,
+        # how much of the event loop SimPy's own scheduling would take at the reference's speed
+        "simpy_share_of_loop": _ratio(loop, refs) * events_per_request,
         "throughput": {
             "req_per_s": spread(e2e),
             "loop_req_per_s": spread(loop),
@@ -123,6 +129,7 @@ def bench_sim(sc: Scenario, runs: int, agents: int,
         if progress is not None and task is not None:
             progress.advance(task)
 
+    load_before = os.getloadavg()
     result: dict[str, Any] = {
         "benchmark": "sim",
         "scenario": sc.name,
@@ -130,7 +137,7 @@ def bench_sim(sc: Scenario, runs: int, agents: int,
         "pinned_cpu": cpu,
         "runs": runs,
         **_throughput(sc, runs, tick),
-        "machine": facts,
+        "machine": {**facts, "loadavg_1m_before_after": [load_before[0], os.getloadavg()[0]]},
     }
     if agents > 0:
         result["memory"] = _memory(sc, agents)

@@ -224,6 +224,10 @@ class _Driver:
             self._advance(run, Response(code, body, t_client, reply.retry_after), t_client)
 
     # ---- the run ---------------------------------------------------------------------------
+    def events_scheduled(self) -> int:
+        """SimPy events scheduled so far (agent starts, request arrivals, the horizon's end)."""
+        return int(next(self.env._eid))  # SimPy numbers events from a counter; peek at it once
+
     def run(self) -> None:
         self.env.run(until=self.end)
         for run in list(self.running.values()):
@@ -266,6 +270,7 @@ def run_simulation(
         "busy_s": drv.queue.busy_s,
         "workers": sc.service.workers,
         "window_s": sc.horizon.before_s + sc.horizon.after_s,
+        "events": drv.events_scheduled(),
     }
     records = RunRecords(
         meta,
