@@ -29,7 +29,7 @@ def hold_first_free(
     """Hold a free slot for ``person`` in the first of ``sessions`` that has one (or None)."""
     for sid in sessions:
         st = ledger.session_view(sid, now)
-        if st is not None and st.free:
+        if st is not None and st.remaining > 0:
             h = ledger.hold(sid, person, account, now, ttl)
             if isinstance(h, Hold):
                 return h
