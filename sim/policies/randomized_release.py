@@ -30,9 +30,10 @@ class RandomizedRelease(Policy):
     Semantics: every planned release ``(t, n)`` of a session is split into ``batches`` batches
     of (nearly) equal size, each put online at ``t + U(0, window_s)`` (independent uniform draws
     from the policy's own stream). The announced opening time (``opens_at`` in the session list)
-    stays ``t``, so nobody knows when a batch lands: reacting fast at ``t`` no longer wins, but
-    whoever polls most often does — patients pay with refreshes and give up, while bots that
-    poll every few milliseconds are barely slowed (why platforms pair it with rate limits).
+    stays ``t``, so nobody knows when a batch lands: being there at ``t`` no longer wins, and
+    those who come minutes later still get a chance; but whoever refreshes (and reacts) when a
+    batch lands does — patients who came on time pay with refreshes and give up, while a bot
+    polling every few milliseconds is not slowed (why platforms pair it with rate limits).
 
     Parameters: ``window_s`` (seconds, default 600), ``batches`` (default 1: one random instant).
     """
