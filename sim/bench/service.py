@@ -36,11 +36,13 @@ GOAL_RATIO = 0.5
 SESSIONS = 100
 _UNITS = {"us": 1e-3, "ms": 1.0, "s": 1e3}
 
+ACCOUNTS = 256  # holds come from many accounts, as at a real release (PostgreSQL locks per account)
 _HOLD_LUA = """
+local tokens = {%(tokens)s}
 wrk.method = "POST"
 wrk.headers["Content-Type"] = "application/json"
-wrk.headers["Authorization"] = "Bearer %(token)s"
 request = function()
+  wrk.headers["Authorization"] = "Bearer " .. tokens[math.random(1, #tokens)]
   return wrk.format(nil, "/v1/holds", nil, '{"session":"b' .. math.random(0, %(last)d) .. '"}')
 end
 """
@@ -84,19 +86,20 @@ class _Target:
         self.name, self.server, self.booking = name, server, booking
         self.script: Path | None = None
         if booking:
-            token = self._prepare()
+            tokens = ", ".join(f'"{t}"' for t in self._prepare())
             self.script = tmp / f"{name}.lua"
-            self.script.write_text(_HOLD_LUA % {"token": token, "last": SESSIONS - 1}, encoding="utf-8")
+            self.script.write_text(_HOLD_LUA % {"tokens": tokens, "last": SESSIONS - 1}, encoding="utf-8")
 
-    def _prepare(self) -> str:
+    def _prepare(self) -> list[str]:
         admin = self.server.admin_headers()
         r = httpx.post(f"{self.server.url}/v1/admin/load", json={"scenario": _scenario(), "t0_in_s": -1},
                        headers=admin, timeout=60)
         r.raise_for_status()
         r = httpx.post(f"{self.server.url}/v1/admin/accounts",
-                       json={"accounts": [{"account": 1, "persons": [1]}]}, headers=admin, timeout=60)
+                       json={"accounts": [{"account": a, "persons": [a]} for a in range(1, ACCOUNTS + 1)]},
+                       headers=admin, timeout=60)
         r.raise_for_status()
-        return str(r.json()["tokens"]["1"])
+        return [str(t) for t in r.json()["tokens"].values()]
 
     def run(self, duration_s: float, connections: int) -> dict[str, float]:
         if self.booking:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
 import subprocess
 from pathlib import Path
 
@@ -29,11 +31,11 @@ def serve(
     target: str = typer.Option("reference", "--target", help="reference, or naive (check-then-act, no policies)."),
 ) -> None:
     """Start the booking service on 127.0.0.1 and print its URL and where the admin token is."""
-    from targets.reference.server import APPS, make_settings, uvicorn_command, write_admin_token
+    from targets.reference.server import make_settings, uvicorn_command, write_admin_token
 
     with user_errors():
-        if target not in APPS:
-            raise UsageError(f"--target {target!r}; allowed: {sorted(APPS)}")
+        if target not in ("reference", "naive"):
+            raise UsageError(f"--target {target!r}; allowed: ['naive', 'reference']")
         if sqlite_sync.upper() not in ("NORMAL", "FULL"):
             raise UsageError(f"--sqlite-sync {sqlite_sync!r}; allowed: normal, full")
         if workers > 1 and not db.startswith(("postgresql://", "postgres://")):
@@ -55,12 +57,19 @@ def serve(
         token_path = write_admin_token(settings, admin_token_file or Path("runs/serve") / str(port) / "admin-token")
     typer.echo(f"slotgrab {target} service: http://127.0.0.1:{port}  (OpenAPI: /docs)")
     typer.echo(f"admin token: {token_path}")
-    typer.echo(f"database: {db}; workers: {workers}" + (f"; scenario {scenario}, T0 in {t0_in:g} s" if scenario else ""))
+    loaded = f"; scenario {scenario}, T0 in {t0_in:g} s" if scenario else ""
+    typer.echo(f"database: {db}; workers: {workers}{loaded}")
     env = {**os.environ, **settings.to_env()}
-    try:
-        subprocess.run(uvicorn_command(settings, port, target), env=env, check=False)
-    except KeyboardInterrupt:
-        pass
+    proc = subprocess.Popen(uvicorn_command(settings, port, target), env=env)
+
+    def stop(signum: int, frame: object) -> None:  # pass SIGTERM/SIGINT on: uvicorn shuts down cleanly
+        if proc.poll() is None:
+            proc.send_signal(signum)
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    with contextlib.suppress(KeyboardInterrupt):
+        proc.wait()
 
 
 def register(app: typer.Typer) -> None:

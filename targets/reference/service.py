@@ -22,8 +22,8 @@ from sim.service.booking import Reply
 from targets.reference.accounts import Accounts
 from targets.reference.auth import AuthError, TokenSigner
 from targets.reference.db import Database, SqliteDatabase, open_database
-from targets.reference.group_commit import GroupCommit
 from targets.reference.errors import ApiError
+from targets.reference.group_commit import GroupCommit
 from targets.reference.runtime import NotLoaded, Runtime
 from targets.reference.settings import Settings
 

@@ -61,7 +61,7 @@ def test_another_account_cannot_see_confirm_or_cancel_my_hold(two: Any) -> None:
 
 
 def test_cannot_book_for_a_person_of_another_account(two: Any) -> None:
-    c, alice, mallory = two
+    c, _alice, mallory = two
     r = c.post("/v1/holds", json={"session": "s1", "person": 11}, headers=mallory)
     assert (r.status_code, r.json()["code"]) == (403, "forbidden")
     r = c.post("/v1/holds", json={"session": "s1"}, headers={**mallory, "X-Account": "1"})
@@ -72,7 +72,7 @@ def test_cannot_book_for_a_person_of_another_account(two: Any) -> None:
 def test_forged_tampered_expired_and_missing_tokens_are_refused(two: Any) -> None:
     c, alice, _ = two
     token = alice["Authorization"].removeprefix("Bearer ")
-    _, account, exp, sig = token.split(".")
+    _, _account, exp, sig = token.split(".")
     tampered = f"v1.2.{exp}.{sig}"  # claim account 2 with account 1's signature
     forged = TokenSigner("not-the-secret-xxxxxx", 3600).issue(1, time.time())[0]
     expired = TokenSigner(SECRET, 10).issue(1, time.time() - 60)[0]
