@@ -20,6 +20,9 @@ class PolicyStack:
 
     def __init__(self, policies: Sequence[Policy]) -> None:
         self.policies = tuple(policies)
+        # the hooks run on every request: call only the policies that override them
+        self._checks = tuple(p for p in self.policies if type(p).before is not Policy.before)
+        self._observers = tuple(p for p in self.policies if type(p).after is not Policy.after)
 
     @classmethod
     def build(cls, specs: Sequence[PolicySpec], make_ctx: Any) -> PolicyStack:
@@ -54,7 +57,7 @@ class PolicyStack:
         if req.args.get("deferred"):
             return None  # a slow-lane re-entry was checked (and counted) when it first came in
         delay = 0.0
-        for p in self.policies:
+        for p in self._checks:
             v = p.before(req, now)
             if v is None:
                 continue
@@ -64,7 +67,7 @@ class PolicyStack:
         return Verdict(delay_s=delay) if delay > 0 else None
 
     def after(self, req: Request, code: str, body: dict[str, Any], now: float) -> None:
-        for p in self.policies:
+        for p in self._observers:
             p.after(req, code, body, now)
 
     def return_at(self, session: str, slot: int, now: float) -> float | None:
