@@ -31,7 +31,8 @@ def jain_index(values: np.ndarray | list[float]) -> float:
 
 def success_by_decile(run: RunView, trait: str) -> np.ndarray:
     """Patient success (0–1) in each decile of ``trait`` (an ``agents`` column such as
-    ``reaction`` or ``arrival``), decile 1 = smallest values; NaN for an empty decile."""
+    ``reaction`` or ``arrival``), decile 1 = smallest values; NaN for an empty decile. Equal
+    values are ranked in plan order (deterministic, so replications stay comparable)."""
     values = run.patient_trait(trait).astype(np.float64)
     n = len(values)
     out = np.full(DECILES, np.nan)
