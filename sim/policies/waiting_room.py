@@ -66,7 +66,7 @@ class WaitingRoom(Policy):
             ticket = self._new_ticket(req.account, now)
         if now < p.open_s:
             return Verdict("queued", {"opens_at": p.open_s}, retry_after=p.open_s - now)
-        admit_at = self._admission_time(req.account, ticket, now)
+        admit_at = self._admission_time(ticket)
         if now < admit_at:
             return Verdict("queued", {"admit_at": admit_at}, retry_after=admit_at - now)
         token = f"wr-{req.account}-{ticket['n']}"
@@ -102,7 +102,7 @@ class WaitingRoom(Policy):
         )
         return float(nxt) - step
 
-    def _admission_time(self, account: int, ticket: dict[str, Any], now: float) -> float:
+    def _admission_time(self, ticket: dict[str, Any]) -> float:
         if not ticket["pre"]:
             return float(ticket["admit_at"])
         n_pre = int(self.ctx.store.get("wroom:prequeue", 0))
