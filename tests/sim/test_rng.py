@@ -30,6 +30,14 @@ def test_streams_differ_by_name_index_seed_and_replication():
         assert not np.array_equal(base, other.random(4))
 
 
+def test_generator_draws_exactly_what_the_canonical_seed_sequence_gives():
+    for seed in (0, 1, 20261122, 2**32 + 5, 2**63 - 1):
+        for rep, index in ((0, ()), (3, (0,)), (7, (123_456,)), (1, (2, 9)), (0, (2**40,))):
+            streams = Streams(seed, rep)
+            canonical = np.random.Generator(np.random.PCG64(streams.sequence("agent", *index)))
+            assert np.array_equal(streams.generator("agent", *index).random(8), canonical.random(8))
+
+
 def global_rng_calls(source: str) -> list[str]:
     """Calls of the stdlib ``random`` module's functions or of ``numpy.random``'s global ones."""
     tree = ast.parse(source)
