@@ -11,6 +11,7 @@ that runs agents 100..199 draws exactly what the simulator drew for them.
 from __future__ import annotations
 
 import zlib
+from typing import Any
 
 import numpy as np
 
@@ -59,7 +60,8 @@ class Streams:
             # The same entropy words as ``sequence()`` handed over as arrays, which SeedSequence
             # takes without converting int by int: identical streams, a third cheaper — and
             # the simulator makes one per agent (tests/sim/test_rng.py checks the identity).
-            seq = np.random.SeedSequence(self._entropy, spawn_key=(np.array(key, dtype=np.uint32),))
+            words: Any = (np.array(key, dtype=np.uint32),)  # typed as ints; arrays are read alike
+            seq = np.random.SeedSequence(self._entropy, spawn_key=words)
         else:
             seq = self.sequence(name, *index)
         return np.random.Generator(np.random.PCG64(seq))
