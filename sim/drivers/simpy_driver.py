@@ -95,6 +95,7 @@ class _Driver:
         self.timeout_s = sc.service.timeout_s
         self.end = sc.horizon.after_s
         self.running: dict[int, _Run] = {}
+        self._scripts: dict[str, Any] = {}  # role → agent script
         # shared, never-mutated callback lists: SimPy only iterates over them
         self._on_start: list[Callable[[Event], None]] = [self._start]
         self._on_arrive: list[Callable[[Event], None]] = [self._arrive]
@@ -124,7 +125,10 @@ class _Driver:
 
     def _start(self, run: Any) -> None:
         spec = run.spec
-        run.gen = script_for(spec.role)(spec, self.streams.generator("agent", spec.agent))
+        script = self._scripts.get(spec.role)
+        if script is None:
+            script = self._scripts[spec.role] = script_for(spec.role)
+        run.gen = script(spec, self.streams.generator("agent", spec.agent))
         self.running[spec.agent] = run
         self._advance(run, None, self.env.now)
 
