@@ -8,7 +8,15 @@ from typing import Any
 
 from sim.domain.ledger import Hold, Ledger
 
-__all__ = ["hold_body", "hold_first_free"]
+__all__ = ["hold_body", "hold_first_free", "sessions_by_department"]
+
+
+def sessions_by_department(session_department: dict[str, str]) -> dict[str, list[str]]:
+    """Department → its sessions, in supply order (derived once from the fixed supply)."""
+    out: dict[str, list[str]] = {}
+    for session, dept in session_department.items():
+        out.setdefault(dept, []).append(session)
+    return out
 
 
 def hold_body(h: Hold) -> dict[str, Any]:

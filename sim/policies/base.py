@@ -121,8 +121,9 @@ class Policy:
 
     def after(self, req: Request, code: str, body: dict[str, Any], now: float) -> None:
         """Observe the service's answer to a request that went through. A policy may add
-        advisory keys to ``body`` (e.g. ``waitlist``: the op to join one); it never changes
-        the code or keys the service set."""
+        advisory keys to ``body`` (e.g. ``waitlist``: the op to join one); it never changes the
+        code, and changes a key the service set only when it completed the operation itself
+        (pay-at-booking confirms the hold and says so in ``state``)."""
 
     def return_at(self, session: str, slot: int, now: float) -> float | None:
         """When a slot freed at ``now`` is bookable again; None: no opinion."""

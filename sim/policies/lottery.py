@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from sim.policies._allocation import hold_body, hold_first_free
-from sim.policies.base import Policy, Request, Verdict
+from sim.policies._allocation import hold_body, hold_first_free, sessions_by_department
+from sim.policies.base import Policy, PolicyContext, Request, Verdict
 from sim.policies.registry import register
 
 
@@ -16,9 +16,7 @@ class LotteryParams(BaseModel):
     open_s: float = Field(0.0, description="entries accepted from this time (relative to T0)")
     close_s: float = Field(300.0, description="entries close and the draw happens at this time")
     pay_within_s: float = Field(900.0, gt=0, description="a winner's hold lives this long unpaid")
-    departments: tuple[str, ...] | None = Field(
-        None, description="departments drawn by lottery (default: all)"
-    )
+    departments: tuple[str, ...] | None = Field(None, description="departments drawn by lottery (default: all)")
 
     @model_validator(mode="after")
     def _ordered(self) -> LotteryParams:
@@ -63,11 +61,15 @@ class Lottery(Policy):
         "bad_request",
     )
 
+    def __init__(self, params: BaseModel, ctx: PolicyContext) -> None:
+        super().__init__(params, ctx)
+        self._sessions_of = sessions_by_department(ctx.session_department)  # fixed supply
+
     def _department(self, req: Request) -> str | None:
         dept = req.args.get("department")
         if dept is None and req.args.get("session") is not None:
             dept = self.ctx.session_department.get(str(req.args["session"]))
-        if dept is None or dept not in set(self.ctx.session_department.values()):
+        if not isinstance(dept, str) or dept not in self._sessions_of:
             return None
         wanted = self.params.departments
         return str(dept) if wanted is None or dept in wanted else None
@@ -77,11 +79,7 @@ class Lottery(Policy):
             return None
         dept = self._department(req)
         if dept is None:
-            return (
-                Verdict("bad_request", {"error": "no lottery for this department"})
-                if req.op in self.ops
-                else None
-            )
+            return Verdict("bad_request", {"error": "no lottery for this department"}) if req.op in self.ops else None
         if now >= self.params.close_s:
             self._draw(dept, now)
         if req.op == "hold":
@@ -112,9 +110,7 @@ class Lottery(Policy):
         if self.ctx.store.get(f"lottery:{dept}:person:{req.person}") is None:
             return Verdict("not_found", {"error": "no entry for this person"})
         if now < self.params.close_s:
-            return Verdict(
-                "queued", {"draw_at": self.params.close_s}, retry_after=self.params.close_s - now
-            )
+            return Verdict("queued", {"draw_at": self.params.close_s}, retry_after=self.params.close_s - now)
         hold_id = self.ctx.store.get(f"lottery:{dept}:won:{req.person}")
         if hold_id is None:
             return Verdict("sold_out", {"error": "not drawn"})
@@ -128,13 +124,11 @@ class Lottery(Policy):
         if store.update(f"lottery:{dept}:drawn", lambda v: (v or 0) + 1) > 1:
             return  # drawn already (the counter makes the draw happen once, even under contention)
         n = int(store.get(f"lottery:{dept}:n", 0))
-        sessions = [s for s, d in self.ctx.session_department.items() if d == dept]
+        sessions = self._sessions_of[dept]
         self.ctx.ledger.advance(now)
         for index in self.ctx.rng.permutation(n).tolist():
             person, account = store.get(f"lottery:{dept}:entry:{index}")
-            h = hold_first_free(
-                self.ctx.ledger, sessions, person, account, now, self.params.pay_within_s
-            )
+            h = hold_first_free(self.ctx.ledger, sessions, person, account, now, self.params.pay_within_s)
             if h is None:
                 break
             store.put(f"lottery:{dept}:won:{person}", h.hold_id)

@@ -6,8 +6,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from sim.policies._allocation import hold_body, hold_first_free
-from sim.policies.base import Policy, Request, Verdict
+from sim.policies._allocation import hold_body, hold_first_free, sessions_by_department
+from sim.policies.base import Policy, PolicyContext, Request, Verdict
 from sim.policies.registry import register
 
 
@@ -20,15 +20,9 @@ class ReturnedSlotsParams(BaseModel):
         description="quarantine: back online at a random later time; waitlist: offered "
         "to the waitlist first; onsite: never back online",
     )
-    min_delay_s: float = Field(
-        60.0, ge=0, description="quarantine: earliest re-release after the return"
-    )
-    max_delay_s: float = Field(
-        3600.0, ge=0, description="quarantine: latest re-release after the return"
-    )
-    offer_ttl_s: float = Field(
-        600.0, gt=0, description="waitlist: an offered slot is held this long"
-    )
+    min_delay_s: float = Field(60.0, ge=0, description="quarantine: earliest re-release after the return")
+    max_delay_s: float = Field(3600.0, ge=0, description="quarantine: latest re-release after the return")
+    offer_ttl_s: float = Field(600.0, gt=0, description="waitlist: an offered slot is held this long")
 
     @model_validator(mode="after")
     def _ordered(self) -> ReturnedSlotsParams:
@@ -67,6 +61,10 @@ class ReturnedSlots(Policy):
     ops = ("waitlist_join", "waitlist_status")
     codes = ("queued", "ok", "expired", "not_found", "bad_request")
 
+    def __init__(self, params: BaseModel, ctx: PolicyContext) -> None:
+        super().__init__(params, ctx)
+        self._sessions_of = sessions_by_department(ctx.session_department)  # fixed supply
+
     def return_at(self, session: str, slot: int, now: float) -> float | None:
         p = self.params
         if p.mode == "onsite":
@@ -74,9 +72,7 @@ class ReturnedSlots(Policy):
         if p.mode == "quarantine":
             return now + float(self.ctx.rng.uniform(p.min_delay_s, p.max_delay_s))
         dept = self.ctx.session_department[session]
-        self.ctx.store.update(
-            "waitlist:pending", lambda v: {**(v or {}), dept: (v or {}).get(dept, 0) + 1}
-        )
+        self.ctx.store.update("waitlist:pending", lambda v: {**(v or {}), dept: (v or {}).get(dept, 0) + 1})
         return now
 
     # ---- waitlist --------------------------------------------------------------------------
@@ -88,7 +84,7 @@ class ReturnedSlots(Policy):
         if req.op not in self.ops:
             return None
         dept = req.args.get("department")
-        if dept not in set(self.ctx.session_department.values()):
+        if not isinstance(dept, str) or dept not in self._sessions_of:
             return Verdict("bad_request", {"error": f"no department {dept!r}"})
         if req.op == "waitlist_join":
             return self._join(str(dept), req)
@@ -121,16 +117,14 @@ class ReturnedSlots(Policy):
             return
         store.delete("waitlist:pending")
         for dept, count in pending.items():
-            sessions = [s for s, d in self.ctx.session_department.items() if d == dept]
+            sessions = self._sessions_of[dept]
             for _ in range(count):
                 head = int(store.get(f"waitlist:{dept}:head", 0))
                 if head >= int(store.get(f"waitlist:{dept}:n", 0)):
                     break  # nobody waits: the slot stays online
                 store.put(f"waitlist:{dept}:head", head + 1)
                 person, account = store.get(f"waitlist:{dept}:entry:{head}")
-                h = hold_first_free(
-                    self.ctx.ledger, sessions, person, account, now, self.params.offer_ttl_s
-                )
+                h = hold_first_free(self.ctx.ledger, sessions, person, account, now, self.params.offer_ttl_s)
                 if h is None:
                     break
                 store.put(f"waitlist:offer:{person}", h.hold_id)

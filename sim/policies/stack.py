@@ -15,8 +15,8 @@ __all__ = ["PolicyStack"]
 
 class PolicyStack:
     """Policies applied in stack order. ``before`` stops at the first refusal and adds up delays;
-    ``release_batches`` and ``hold_ttl`` are folded through every policy; ``return_at`` takes
-    the first opinion."""
+    a request re-entering after a delay (arg ``deferred``) is not checked again. ``release_batches``
+    and ``hold_ttl`` are folded through every policy; ``return_at`` takes the first opinion."""
 
     def __init__(self, policies: Sequence[Policy]) -> None:
         self.policies = tuple(policies)
