@@ -6,7 +6,7 @@ and the answer — stamped with the time it reaches the client — is handed to 
 which runs on to its next call. Agents learn time only from the ``t`` on responses, so running
 a generator ahead of the simulated clock is unobservable; it saves the event for the answer and
 one per ``Wait`` (consecutive waits fold into the next call's send time). An answer that would
-reach the client after the horizon is never delivered (the agent is cut, as before).
+reach the client after the horizon is never delivered: the agent ends "cut" at the horizon.
 
 Each agent is itself the SimPy event that wakes it, re-scheduled for each of its requests with
 ``env.schedule``: no event object, callback list or payload tuple is allocated per request.
