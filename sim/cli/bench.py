@@ -16,6 +16,7 @@ BENCHMARKS = (
     "simulator",
     "suite",
     "service",
+    "load",
 )
 
 

@@ -105,6 +105,11 @@ class TargetAdapter(Protocol):
         """Take the state :meth:`prepare` returned (in each worker, before any request)."""
         ...
 
+    def warmup_request(self) -> HttpRequest | None:
+        """A cheap request each Locust user sends once before T0 to open its connection (so no
+        connection set-up competes with the release second); None: no warm-up."""
+        ...
+
     def request(self, op: str, args: dict[str, Any]) -> HttpRequest:
         """The HTTP request that performs ``op`` with ``args`` (args carry account/person/ip)."""
         ...
@@ -193,6 +198,10 @@ class ReferenceAdapter:
         """Keep the tokens."""
         self.tokens = {str(k): str(v) for k, v in state.get("tokens", {}).items()}
 
+    def warmup_request(self) -> HttpRequest | None:
+        """``GET /v1/health``."""
+        return HttpRequest("GET", "/v1/health", {}, None, "warmup")
+
     def request(self, op: str, args: dict[str, Any]) -> HttpRequest:
         """``POST /v1/ops/{op}`` as the call's account, from the call's IP."""
         headers = {"X-Client-IP": str(args.get("ip", ""))}
@@ -262,6 +271,6 @@ def load_adapter(spec: str | None) -> TargetAdapter:
     if not isinstance(adapter, TargetAdapter):
         raise ValueError(
             f"--adapter {spec!r}: {name} does not implement TargetAdapter "
-            "(load, prepare, bind, request, answer, export_events)"
+            "(load, prepare, bind, warmup_request, request, answer, export_events)"
         )
     return adapter

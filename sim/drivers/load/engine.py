@@ -83,6 +83,7 @@ class ShardRun:
         self.go = Event()
         self.done = Event()
         self.finished = 0
+        self.warmed = 0  # users whose connection is open (they sent the adapter's warm-up)
         if self.size == 0:
             self.done.set()
 

@@ -12,8 +12,10 @@ Protocol (Locust custom messages, master → worker unless noted):
 
 - ``slotgrab_plan`` ``{plan, shards, index, first}``: build the population, keep shard
   ``index`` of ``shards``; the worker answers ``slotgrab_ready`` ``{index, agents}``;
-- then the master starts the users (Locust spawns them), and sends ``slotgrab_go``
-  ``{t0_wall}``: T0 on the wall clock, the same for every worker;
+- then the master starts the users (Locust spawns them); each opens its connection with the
+  adapter's warm-up request and the worker reports ``slotgrab_warm`` ``{index, warmed}``;
+- when every user is warm, the master sends ``slotgrab_go`` ``{t0_wall}``: T0 on the wall
+  clock, the same for every worker;
 - workers send ``slotgrab_progress`` every half second and ``slotgrab_records`` (their records)
   when every agent of their shard has ended.
 """
@@ -53,6 +55,23 @@ class AgentUser(FastHttpUser):
     wait_time = constant(0)
     concurrency = 1  # one connection per user, as one patient's browser
     max_retries = 0  # a retried request would hide a failure inside one latency
+
+    def on_start(self) -> None:
+        """Open this user's connection before T0 with the adapter's warm-up request."""
+        shard: ShardRun = getattr(self.environment, _SHARD)
+        adapter: TargetAdapter = getattr(self.environment, _ADAPTER)
+        req = adapter.warmup_request()
+        if req is not None:
+            with self.client.request(
+                req.method,
+                req.path,
+                headers=req.headers,
+                json=req.json,
+                name=req.name,
+                catch_response=True,
+            ) as r:
+                r.success()  # a failed warm-up only means the first call connects itself
+        shard.warmed += 1
 
     @task
     def play_agents(self) -> None:
@@ -115,6 +134,20 @@ def _on_plan(environment: Environment, msg: Any, **_: Any) -> None:
     attach_shard(environment, plan, shard)
     assert environment.runner is not None
     environment.runner.send_message("slotgrab_ready", {"index": data["index"], "agents": len(mine)})
+    gevent.spawn(_report_warm, environment, shard)
+
+
+def _report_warm(environment: Environment, shard: ShardRun) -> None:
+    runner = environment.runner
+    assert runner is not None
+    sent = -1
+    while not shard.go.is_set():
+        if shard.warmed != sent:
+            sent = shard.warmed
+            runner.send_message(
+                "slotgrab_warm", {"index": getattr(runner, "worker_index", 0), "warmed": sent}
+            )
+        gevent.sleep(0.05)
 
 
 def _on_go(environment: Environment, msg: Any, **_: Any) -> None:

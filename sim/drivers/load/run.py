@@ -6,8 +6,9 @@ starts that many Locust workers (``locust -f locustfile.py --worker``) on this m
 gets a shard of the plan. ``processes == 0`` starts none and waits for ``expect_workers``
 started elsewhere (see the README: workers on other machines).
 
-T0 is chosen only after every user has been spawned, so spawning never eats into the plan;
-the first agent is due ``lead_s`` after that.
+T0 is chosen only after every user has been spawned and has opened its connection (the
+adapter's warm-up request), so neither spawning nor TCP set-up eats into the plan; the first
+agent is due ``lead_s`` after that.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import logging
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -38,6 +40,9 @@ __all__ = ["LoadError", "LoadResult", "Progress", "run_load"]
 
 Progress = Callable[[dict[str, int]], None]
 """Called about 4 times a second with ``agents``, ``finished`` and ``requests`` counts."""
+
+
+_WARM_TIMEOUT_S = 120.0
 
 
 class LoadError(RuntimeError):
@@ -131,6 +136,7 @@ def _run_local(
     runner = env.create_local_runner()
     try:
         _spawn_users(runner, users)
+        _wait(lambda: shard.warmed >= users, _WARM_TIMEOUT_S, "the users to open their connections")
         t0 = _choose_t0(first, lead_s, on_t0)
         shard.start(t0)
         _wait(
@@ -154,12 +160,17 @@ class _Master:
         self.ready: dict[int, int] = {}
         self.progress: dict[int, dict[str, int]] = {}
         self.records: dict[int, dict[str, Any]] = {}
+        self.warmed: dict[int, int] = {}
         runner.register_message("slotgrab_ready", self._on_ready)
+        runner.register_message("slotgrab_warm", self._on_warm)
         runner.register_message("slotgrab_progress", self._on_progress)
         runner.register_message("slotgrab_records", self._on_records)
 
     def _on_ready(self, environment: Environment, msg: Any, **_: Any) -> None:
         self.ready[int(msg.data["index"])] = int(msg.data["agents"])
+
+    def _on_warm(self, environment: Environment, msg: Any, **_: Any) -> None:
+        self.warmed[int(msg.data["index"])] = int(msg.data["warmed"])
 
     def _on_progress(self, environment: Environment, msg: Any, **_: Any) -> None:
         data = dict(msg.data)
@@ -183,33 +194,50 @@ class _Master:
         }
 
 
-def _start_workers(n: int, port: int) -> list[subprocess.Popen[bytes]]:
-    cmd = [
-        sys.executable,
-        "-m",
-        "locust",
-        "-f",
-        locustfile.__file__,
-        "--worker",
-        "--master-host",
-        "127.0.0.1",
-        "--master-port",
-        str(port),
-        "--loglevel",
-        "WARNING",
-    ]
-    return [
-        subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE) for _ in range(n)
-    ]
+class _Workers:
+    """Locust workers started on this machine (``locust -f locustfile.py --worker``); their
+    stderr goes to temporary files so a failing worker can say why."""
 
+    def __init__(self, n: int, port: int) -> None:
+        cmd = [
+            sys.executable,
+            "-m",
+            "locust",
+            "-f",
+            locustfile.__file__,
+            "--worker",
+            "--master-host",
+            "127.0.0.1",
+            "--master-port",
+            str(port),
+            "--loglevel",
+            "WARNING",
+        ]
+        self.logs = [tempfile.TemporaryFile() for _ in range(n)]  # noqa: SIM115 -- closed in stop()
+        self.procs = [
+            subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=log) for log in self.logs
+        ]
 
-def _stop_workers(procs: list[subprocess.Popen[bytes]]) -> None:
-    for p in procs:
-        try:
-            p.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            p.kill()
-            p.wait()
+    def stderr_tail(self) -> str:
+        """The last lines each worker wrote to stderr."""
+        out = []
+        for i, log in enumerate(self.logs):
+            log.seek(0)
+            lines = log.read().decode(errors="replace").strip().splitlines()[-8:]
+            if lines:
+                out.append(f"worker {i}:\n  " + "\n  ".join(lines))
+        return "\n".join(out)
+
+    def stop(self) -> None:
+        """Wait for the workers (the master told them to quit); kill any that hang."""
+        for p in self.procs:
+            try:
+                p.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                p.kill()
+                p.wait()
+        for log in self.logs:
+            log.close()
 
 
 def _run_distributed(
@@ -230,7 +258,7 @@ def _run_distributed(
     port = port or _free_port()
     runner = env.create_master_runner(master_bind_host=bind, master_bind_port=port)
     master = _Master(runner)
-    procs = _start_workers(processes, port) if processes else []
+    workers = _Workers(processes, port)
     try:
         _wait(
             lambda: len(runner.clients.ready) >= n,
@@ -246,6 +274,11 @@ def _run_distributed(
             )
         _wait(lambda: len(master.ready) >= n, 120, "the workers to build their shards")
         _spawn_users(runner, users)
+        _wait(
+            lambda: sum(master.warmed.values()) >= users,
+            _WARM_TIMEOUT_S,
+            "the users to open their connections",
+        )
         t0 = _choose_t0(first, lead_s, on_t0)
         runner.send_message("slotgrab_go", {"t0_wall": t0})
         _wait(
@@ -256,9 +289,12 @@ def _run_distributed(
         )
         if progress:
             progress(master.totals(len(agents)))
+    except LoadError as exc:
+        tail = workers.stderr_tail()
+        raise LoadError(f"{exc}" + (f"\n{tail}" if tail else "")) from None
     finally:
         runner.quit()
-        _stop_workers(procs)
+        workers.stop()
     return [master.records[i] for i in sorted(master.records)], t0
 
 

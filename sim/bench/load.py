@@ -1,0 +1,219 @@
+"""``slotgrab bench load``: how punctually and how fast the load driver sends.
+
+Against one reference service started for the benchmark (SQLite, 127.0.0.1):
+
+- **punctuality**: 2,000 agents each plan one request inside the release second (arrivals
+  uniform in [0, 1) s; their next step falls after the horizon, so each sends exactly one
+  request). Reported: p50/p99 of |actual − planned send| for 1 and 2 Locust processes (goal:
+  p99 ≤ 50 ms with 2), medians over ``--repeats`` runs;
+- **throughput**: 64 users play 4,000 agents all due at T0 (a closed loop over 64 kept-alive
+  connections); requests/s per process = requests / (last answer − first send) / processes;
+- **reference**: ``wrk -t1 -c64`` on the same endpoint (``POST /v1/ops/list_sessions`` with
+  an account token) in the same run, so the ratio survives a different machine.
+
+Everything shares the machine's cores with the service, as a co-located load test does.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from sim.bench.measure import machine, spread, write_json
+
+__all__ = ["LAG_GOAL_MS", "bench_load", "register"]
+
+LAG_GOAL_MS = 50.0
+BURST = 2_000
+THROUGHPUT_AGENTS = 4_000
+THROUGHPUT_USERS = 64
+
+
+def _scenario(agents: int, arrival: dict[str, Any], after_s: float) -> Any:
+    from sim.scenario.model import Scenario
+
+    return Scenario.model_validate(
+        {
+            "name": "bench-load",
+            "seed": 1,
+            "replications": 1,
+            "horizon": {"before_s": 1, "after_s": after_s},
+            "supply": {"departments": [{"id": "derm", "sessions": [{"id": "s1", "capacity": 30}]}]},
+            # one request each: the reaction after listing the sessions outlasts the horizon
+            "patients": [
+                {
+                    "segment": "bench",
+                    "count": agents,
+                    "arrival_s": arrival,
+                    "reaction_s": {"dist": "const", "value": 60},
+                    "retries": 0,
+                }
+            ],
+        }
+    )
+
+
+def _abs_lag_ms(report: Any) -> dict[str, float]:
+    from sim.drivers.load.timing import histogram_of
+
+    req = report.records.requests
+    lag = np.abs(np.asarray(req.column("t_sent")) - np.asarray(req.column("t_planned")))
+    h = histogram_of(lag)
+    return {
+        "requests": float(len(lag)),
+        "p50_ms": h.get_value_at_percentile(50) / 1000.0,
+        "p99_ms": h.get_value_at_percentile(99) / 1000.0,
+        "max_ms": h.get_max_value() / 1000.0,
+    }
+
+
+def _rps(report: Any, processes: int) -> float:
+    req = report.records.requests
+    span = float(np.max(req.column("t_done"))) - float(np.min(req.column("t_sent")))
+    return len(req) / span / processes
+
+
+def _wrk(base_url: str, token: str, seconds: int) -> float:
+    """wrk's requests/s on ``POST /v1/ops/list_sessions`` as one account (64 connections)."""
+    script = (
+        'wrk.method = "POST"\nwrk.body = \'{"department": "derm"}\'\n'
+        'wrk.headers["Content-Type"] = "application/json"\n'
+        f'wrk.headers["Authorization"] = "Bearer {token}"\n'
+        'wrk.headers["X-Client-IP"] = "1"\n'
+    )
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as f:
+        f.write(script)
+    try:
+        out = subprocess.run(
+            [
+                "wrk",
+                "-t1",
+                "-c64",
+                f"-d{seconds}s",
+                "-s",
+                f.name,
+                f"{base_url}/v1/ops/list_sessions",
+            ],
+            capture_output=True,
+            text=True,
+            timeout=seconds + 30,
+            check=True,
+        ).stdout
+    finally:
+        Path(f.name).unlink(missing_ok=True)
+    m = re.search(r"Requests/sec:\s+([\d.]+)", out)
+    non2xx = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
+    if m is None or non2xx is not None:
+        raise RuntimeError(f"wrk failed or got errors:\n{out}")
+    return float(m.group(1))
+
+
+def bench_load(repeats: int = 3, wrk_seconds: int = 5, progress: Any = None) -> dict[str, Any]:
+    """Run the benchmark; a JSON-ready result."""
+    from sim.drivers.load.harness import load_run  # imports locust: gevent patching first
+
+    # isort: split
+    import httpx
+
+    from sim.drivers.adapter import ReferenceAdapter
+    from sim.drivers.load.target import started_target
+
+    burst = _scenario(BURST, {"dist": "uniform", "low": 0.0, "high": 1.0}, 1.0)
+    flood = _scenario(THROUGHPUT_AGENTS, {"dist": "const", "value": 0.0}, 5.0)
+    lag: dict[int, list[dict[str, float]]] = {1: [], 2: []}
+    rps: dict[int, list[float]] = {1: [], 2: []}
+    wrk: list[float] = []
+    with started_target("reference") as target:
+        adapter = ReferenceAdapter()
+        with httpx.Client(base_url=target.base_url, timeout=30) as client:
+            token = adapter.prepare(client, target.admin_token, {1: [1]})["tokens"]["1"]
+        for i in range(repeats):
+            for procs in (1, 2):
+                lag[procs].append(_abs_lag_ms(load_run(burst, target, processes=procs)))
+                rps[procs].append(
+                    _rps(load_run(flood, target, processes=procs, users=THROUGHPUT_USERS), procs)
+                )
+                if progress:
+                    progress(f"run {i + 1}/{repeats}, {procs} process(es)")
+            if shutil.which("wrk"):
+                with httpx.Client(base_url=target.base_url, timeout=30) as client:
+                    adapter.load(client, target.admin_token, burst, time.time() - 1, 0)
+                wrk.append(_wrk(target.base_url, token, wrk_seconds))
+    result: dict[str, Any] = {
+        "benchmark": "load",
+        "machine": machine(),
+        "repeats": repeats,
+        "burst_requests": BURST,
+        "goal_lag_p99_ms_2proc": LAG_GOAL_MS,
+    }
+    for procs in (1, 2):
+        result[f"lag_{procs}proc"] = {
+            k: spread([r[k] for r in lag[procs]]) for k in ("p50_ms", "p99_ms", "max_ms")
+        }
+        result[f"rps_per_process_{procs}proc"] = spread(rps[procs])
+    result["wrk_rps"] = spread(wrk) if wrk else None
+    if wrk:
+        result["driver_vs_wrk_1proc"] = (
+            result["rps_per_process_1proc"]["median"] / result["wrk_rps"]["median"]
+        )
+    result["goal_met"] = result["lag_2proc"]["p99_ms"]["median"] <= LAG_GOAL_MS
+    return result
+
+
+def _table(r: dict[str, Any]) -> Table:
+    t = Table(
+        title=f"load driver: {r['burst_requests']} requests in the release second "
+        f"(medians of {r['repeats']})",
+        title_justify="left",
+    )
+    for col in ("", "|sent−planned| p50 ms", "p99 ms", "max ms", "req/s per process"):
+        t.add_column(col, justify="right" if col else "left")
+    for procs in (1, 2):
+        lag = r[f"lag_{procs}proc"]
+        t.add_row(
+            f"Locust driver, {procs} process(es)",
+            f"{lag['p50_ms']['median']:.1f}",
+            f"{lag['p99_ms']['median']:.1f}",
+            f"{lag['max_ms']['median']:.1f}",
+            f"{r[f'rps_per_process_{procs}proc']['median']:,.0f}",
+        )
+    if r.get("wrk_rps"):
+        t.add_row("wrk -t1 -c64 (same endpoint)", "", "", "", f"{r['wrk_rps']['median']:,.0f}")
+    return t
+
+
+def register(bench_app: typer.Typer) -> None:
+    """Add ``slotgrab bench load``."""
+
+    @bench_app.command("load")
+    def load_cmd(
+        repeats: int = typer.Option(3, "--repeats", min=1, max=20, help="Runs per configuration."),
+        wrk_seconds: int = typer.Option(
+            5, "--wrk-seconds", min=1, max=60, help="Duration of each wrk run."
+        ),
+        out: Path | None = typer.Option(None, "--out", help="Also write the JSON result here."),
+    ) -> None:
+        """Punctuality (|actual − planned|) of 2,000 requests in the release second with 1 and 2
+        Locust processes, and the driver's requests/s per process beside wrk."""
+        # locust monkey-patches threading: import it before rich starts its refresh thread
+        import sim.drivers.load.harness  # noqa: F401
+
+        err = Console(stderr=True)
+        with err.status("benchmarking the load driver …") as status:
+            result = bench_load(
+                repeats, wrk_seconds, lambda msg: status.update(f"load driver: {msg}")
+            )
+        Console().print(_table(result))
+        goal = "met" if result["goal_met"] else "NOT met"
+        Console().print(f"goal p99 ≤ {LAG_GOAL_MS:.0f} ms with 2 processes: {goal}")
+        typer.echo(write_json(result, out))
