@@ -93,9 +93,7 @@ def count_figures(paths: Sequence[Path]) -> int:
     """How many figure steps :func:`build_report` will run (for sizing a progress bar)."""
     runs = [load_run(Path(p)) for p in paths]
     samples, owner = _merge_samples(runs_by_kind(runs, "simulate") + runs_by_kind(runs, "compare"))
-    return len(
-        _figure_steps(samples, owner, runs_by_kind(runs, "load"), PolicyColours(samples), None, {})
-    )
+    return len(_figure_steps(samples, owner, runs_by_kind(runs, "load"), PolicyColours(samples), None, {}))
 
 
 def write_report(
@@ -156,23 +154,17 @@ def _figure_steps(
     if samples:
         steps.append(("fairness", lambda: fairness_figure(samples, colours)))
     if estimates_of(samples, "scalper_profit"):
-        steps.append(
-            ("scalpers", lambda: scalper_figure(samples, colours, markup=_markup(scenario)))
-        )
+        steps.append(("scalpers", lambda: scalper_figure(samples, colours, markup=_markup(scenario))))
     if any(owner[p].record_dirs.get(p) for p in samples):
         steps.append(("time_to_book", lambda: _ttb(samples, owner, colours)))
     for policy in _timeline_policies(samples, best):
         if owner[policy].record_dirs.get(policy):
-            steps.append(
-                (f"timeline:{policy}", _timeline_step(owner[policy], policy, scenario, "simulator"))
-            )
+            steps.append((f"timeline:{policy}", _timeline_step(owner[policy], policy, scenario, "simulator")))
     for run in load_runs:
         for policy in run.policies:
             steps.append((f"load:{policy}", _load_step(run, policy)))
-            if policy in samples:
-                steps.append(
-                    (f"twin:{policy}", _twin_step(samples[policy], owner[policy], run, policy))
-                )
+            if policy in samples and _same_race(owner[policy].scenario, run.scenario):
+                steps.append((f"twin:{policy}", _twin_step(samples[policy], owner[policy], run, policy)))
     return steps
 
 
@@ -200,9 +192,7 @@ def _timeline_policies(samples: dict[str, list[dict[str, float]]], best: str | N
     return wanted
 
 
-def _ttb(
-    samples: dict[str, list[dict[str, float]]], owner: dict[str, Run], colours: PolicyColours
-) -> ReportFigure:
+def _ttb(samples: dict[str, list[dict[str, float]]], owner: dict[str, Run], colours: PolicyColours) -> ReportFigure:
     runs: dict[str, Tables] = {}
     for policy in samples:
         tables = owner[policy].pooled(policy)
@@ -211,9 +201,7 @@ def _ttb(
     return time_to_book_figure(runs, colours)
 
 
-def _timeline_step(
-    run: Run, policy: str, scenario: dict[str, Any], where: str
-) -> Callable[[], ReportFigure | None]:
+def _timeline_step(run: Run, policy: str, scenario: dict[str, Any], where: str) -> Callable[[], ReportFigure | None]:
     def make() -> ReportFigure | None:
         tables = run.tables(policy)
         if tables is None:
@@ -235,18 +223,14 @@ def _load_step(run: Run, policy: str) -> Callable[[], ReportFigure | None]:
         tables = run.tables(policy)
         if tables is None:
             return None
-        fig = load_timing_figure(
-            tables["requests"], title=f"Load run — {policy}: latency, generator lag, outcomes"
-        )
+        fig = load_timing_figure(tables["requests"], title=f"Load run — {policy}: latency, generator lag, outcomes")
         fig.key = f"load-{policy}"
         return fig
 
     return make
 
 
-def _twin_step(
-    sim: list[dict[str, float]], sim_run: Run, load: Run, policy: str
-) -> Callable[[], ReportFigure]:
+def _twin_step(sim: list[dict[str, float]], sim_run: Run, load: Run, policy: str) -> Callable[[], ReportFigure]:
     def make() -> ReportFigure:
         fig = twin_figure(
             sim,
@@ -261,6 +245,18 @@ def _twin_step(
     return make
 
 
+_NOT_THE_RACE = ("policies", "compare", "gates", "replications", "seed", "sweep")
+
+
+def _same_race(a: dict[str, Any], b: dict[str, Any]) -> bool:
+    """Whether two resolved scenarios describe the same race (policies and run settings aside):
+    only then does a simulator-vs-load comparison mean anything."""
+    if not a or not b:
+        return False
+    strip = lambda d: {k: v for k, v in d.items() if k not in _NOT_THE_RACE}  # noqa: E731
+    return strip(a) == strip(b)
+
+
 def _scenario_of(runs: list[Run]) -> dict[str, Any]:
     return next((r.scenario for r in runs if r.scenario), {})
 
@@ -271,9 +267,7 @@ def _backlog(scenario: dict[str, Any]) -> int | None:
 
 
 def _markup(scenario: dict[str, Any]) -> float | None:
-    markups: list[Any] = [
-        b.get("markup") for b in scenario.get("bots", []) if isinstance(b, dict) and b.get("markup")
-    ]
+    markups: list[Any] = [b.get("markup") for b in scenario.get("bots", []) if isinstance(b, dict) and b.get("markup")]
     return float(markups[0]) if markups else None
 
 

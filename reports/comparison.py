@@ -48,19 +48,17 @@ HEADLINE = (
     MetricSpec(
         "false_positive_rate",
         "False positives",
-        "patients blocked, rate-limited or failed by a check (%)",
+        "patients wrongly blocked or failed (%)",
         100.0,
     ),
-    MetricSpec("burden_s_mean", "Patient burden", "seconds per patient on CAPTCHAs and queues (s)"),
+    MetricSpec("burden_s_mean", "Patient burden", "time per patient in CAPTCHAs, queues (s)"),
 )
 
 
 def ranked(est: dict[str, Estimate], higher_is_better: bool) -> list[str]:
     """Policies best first (ties broken by name, so the order is stable)."""
     sign = -1.0 if higher_is_better else 1.0
-    return sorted(
-        est, key=lambda p: (math.inf if math.isnan(est[p].mean) else sign * est[p].mean, p)
-    )
+    return sorted(est, key=lambda p: (math.inf if math.isnan(est[p].mean) else sign * est[p].mean, p))
 
 
 def metric_bars(ax: Axes, samples: PolicySamples, spec: MetricSpec, colours: PolicyColours) -> None:
@@ -77,7 +75,8 @@ def metric_bars(ax: Axes, samples: PolicySamples, spec: MetricSpec, colours: Pol
     for row, policy in enumerate(order):
         e = est[policy]
         y = len(order) - 1 - row
-        same = row > 0 and not differs(e, best)
+        tie = e.mean == best.mean  # e.g. every policy at 0: a tie for best, nothing to flag
+        same = row > 0 and not tie and not differs(e, best)
         ax.barh(
             y,
             e.mean * spec.scale,
@@ -107,12 +106,19 @@ def metric_bars(ax: Axes, samples: PolicySamples, spec: MetricSpec, colours: Pol
         )
     ax.set_yticks(range(len(order)), list(reversed(order)), fontsize=9)
     ax.set_xlabel(spec.axis)
-    top = (
-        max((max(e.hi, e.mean) for e in est.values() if not math.isnan(e.mean)), default=0.0)
-        * spec.scale
-    )
-    ax.set_xlim(0, top * 1.3 if top > 0 else 1.0)  # room for the value labels; all-zero still reads
+    _fit_xlim(ax, est, spec.scale)
     ax.grid(axis="x", alpha=0.3)
+
+
+def _fit_xlim(ax: Axes, est: dict[str, Estimate], scale: float) -> None:
+    """From min(0, lowest) to max(0, highest), with room for the value labels on the right."""
+    finite = [e for e in est.values() if not math.isnan(e.mean)]
+    lo = min([0.0, *(min(e.lo, e.mean) * scale for e in finite)])
+    hi = max([0.0, *(max(e.hi, e.mean) * scale for e in finite)])
+    span = hi - lo
+    ax.set_xlim(lo - 0.05 * span if lo < 0 else 0.0, hi + 0.3 * span if span > 0 else 1.0)
+    if lo < 0:
+        ax.axvline(0.0, color="black", linewidth=0.8)
 
 
 def comparison_figure(
@@ -132,9 +138,7 @@ def comparison_figure(
     for ax in axes[len(specs) :]:
         ax.set_visible(False)
     reps = sorted({len(v) for v in samples.values()})
-    fig.legend(
-        handles=_legend_handles(), loc="outside lower center", ncols=3, fontsize=8, frameon=False
-    )
+    fig.legend(handles=_legend_handles(), loc="outside lower center", ncols=3, fontsize=8, frameon=False)
     caption = (
         f"Mean over {_reps_text(reps)} replications per policy with 95 % CI; best on top, "
         "hatched (n.s.) = not significantly different from the best (Welch t-test, p ≥ 0.05)."

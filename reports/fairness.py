@@ -47,6 +47,20 @@ def fairness_figure(
     _decile_panel(ax_arr, samples, colours, "arrival", "arrival-time decile (1 = earliest 10 %)")
     ax_arr.tick_params(labelleft=True)
     _segment_panel(ax_seg, samples, colours)
+    handles, labels = ax_react.get_legend_handles_labels()
+    if not handles:
+        handles, labels = ax_seg.get_legend_handles_labels()
+    if handles:
+        fig.legend(
+            handles,
+            labels,
+            loc="outside lower center",
+            ncols=min(len(handles), 4),
+            fontsize=8,
+            title="policy (band or whisker: 95 % CI)",
+            title_fontsize=8,
+            frameon=False,
+        )
     caption = (
         "Share of patients who end with a confirmed slot, by how fast they react, when they "
         "arrive and their segment (mean over replications, 95 % CI); flat lines = fair."
@@ -54,16 +68,12 @@ def fairness_figure(
     return ReportFigure("fairness", title, caption, fig)
 
 
-def _decile_panel(
-    ax: Axes, samples: PolicySamples, colours: PolicyColours, trait: str, xlabel: str
-) -> None:
+def _decile_panel(ax: Axes, samples: PolicySamples, colours: PolicyColours, trait: str, xlabel: str) -> None:
     ax.set_title(f"Success by {trait} decile", fontsize=10, loc="left")
     drawn = 0
     for k, policy in enumerate(samples):
         est = [
-            estimates_of({policy: samples[policy]}, f"success_by_{trait}_decile.d{d:02d}").get(
-                policy
-            )
+            estimates_of({policy: samples[policy]}, f"success_by_{trait}_decile.d{d:02d}").get(policy)
             for d in range(1, DECILES + 1)
         ]
         if not any(e is not None for e in est):
@@ -91,7 +101,6 @@ def _decile_panel(
     ax.set_ylabel("patients with a slot (%)")
     ax.set_ylim(bottom=0)
     ax.grid(alpha=0.3)
-    ax.legend(fontsize=8, title="policy (band: 95 % CI)", title_fontsize=8)
 
 
 def _segment_panel(ax: Axes, samples: PolicySamples, colours: PolicyColours) -> None:
@@ -131,6 +140,3 @@ def _segment_panel(ax: Axes, samples: PolicySamples, colours: PolicyColours) -> 
     ax.set_xlabel("patient segment")
     ax.set_ylabel("patients with a slot (%)")
     ax.grid(axis="y", alpha=0.3)
-    ax.legend(
-        fontsize=8, title="policy (whisker: 95 % CI)", title_fontsize=8, ncols=min(len(policies), 4)
-    )

@@ -57,14 +57,11 @@ def render_html(report: Report) -> str:
         _table(report.summary),
         '<h2 id="figures">Figures</h2>',
         *(
-            _figure(
-                f.key, f.title, f.caption, f.png_base64(), f.figure.get_size_inches(), f.figure.dpi
-            )
+            _figure(f.key, f.title, f.caption, f.png_base64(), f.figure.get_size_inches(), f.figure.dpi)
             for f in report.figures
         ),
         '<h2 id="scenario">Scenario</h2>',
-        "<details open><summary>scenario.yaml (resolved)</summary>"
-        f"<pre>{escape(report.scenario_text)}</pre></details>",
+        f"<details open><summary>scenario.yaml (resolved)</summary><pre>{escape(report.scenario_text)}</pre></details>",
         '<h2 id="metadata">Run metadata</h2>',
         *(_meta(label, meta) for label, meta in report.metadata()),
         "</main></body></html>",
@@ -91,9 +88,7 @@ def _conclusions(report: Report) -> str:
 
 def _table(table: SummaryTable) -> str:
     head = "".join(f"<th>{escape(c)}</th>" for c in table.columns)
-    rows = "".join(
-        "<tr>" + "".join(f"<td>{escape(c)}</td>" for c in row) + "</tr>" for row in table.rows
-    )
+    rows = "".join("<tr>" + "".join(f"<td>{escape(c)}</td>" for c in row) + "</tr>" for row in table.rows)
     table_html = f"<table><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>"
     return f'<div class="scroll">{table_html}</div>'
 
@@ -110,8 +105,7 @@ def _figure(key: str, title: str, caption: str, png_b64: str, size_in: Any, dpi:
 
 def _meta(label: str, meta: dict[str, Any]) -> str:
     rows = "".join(
-        f'<tr><td class="k">{escape(str(k))}</td><td class="v">{escape(_value(v))}</td></tr>'
-        for k, v in meta.items()
+        f'<tr><td class="k">{escape(str(k))}</td><td class="v">{escape(_value(v))}</td></tr>' for k, v in meta.items()
     )
     return f'<h3>{escape(label)}</h3><div class="scroll"><table>{rows}</table></div>'
 

@@ -33,6 +33,8 @@ CODE_COLOURS = {
     "blocked": "#d62728",
 }
 _MAX_CODES = 7
+_BINS = (0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 10.0, 30.0, 60.0)
+_SPARE = ("#1f77b4", "#8c6d31", "#393b79", "#e7ba52", "#637939", "#7b4173", "#843c39")
 
 
 def percentile_by_bin(t: np.ndarray, values: np.ndarray, edges: np.ndarray, q: float) -> np.ndarray:
@@ -80,13 +82,18 @@ def load_timing_figure(
 
 
 def _window(requests: pa.Table) -> Window:
+    """The whole plan: a load run is short, and its end is part of the story."""
     win = choose_window(requests, bins=80)
-    return win
+    planned = column(requests, "t_planned", float)
+    if not len(planned):
+        return win
+    start = min(win.start, float(np.floor(planned.min())))
+    end = float(planned.max()) + win.bin_s
+    bin_s = next((b for b in _BINS if (end - start) / b <= 80), _BINS[-1])
+    return Window(np.floor(start / bin_s) * bin_s, end, bin_s)
 
 
-def _latency_panel(
-    ax: Axes, planned: np.ndarray, sent: np.ndarray, done: np.ndarray, win: Window
-) -> None:
+def _latency_panel(ax: Axes, planned: np.ndarray, sent: np.ndarray, done: np.ndarray, win: Window) -> None:
     ax.set_title("Latency (ms, log scale)", fontsize=10, loc="left")
     if not len(planned):
         no_data(ax, "no requests")
@@ -120,9 +127,7 @@ def _lag_panel(ax: Axes, planned: np.ndarray, sent: np.ndarray, win: Window) -> 
     x = edges[:-1] + win.bin_s / 2
     for q, style in ((100, "--"), (99, "-"), (50, ":")):
         label = "max" if q == 100 else f"p{q}"
-        ax.plot(
-            x, percentile_by_bin(planned, lag, edges, q), style, color=LAG, label=f"{label} lag"
-        )
+        ax.plot(x, percentile_by_bin(planned, lag, edges, q), style, color=LAG, label=f"{label} lag")
     ax.set_ylabel("lag (ms)")
     ax.set_ylim(bottom=min(0.0, float(np.nanmin(lag))))
 
@@ -138,12 +143,14 @@ def _mix_panel(ax: Axes, planned: np.ndarray, code: np.ndarray, win: Window) -> 
     series = [(c, code == c) for c in top] + ([("other", rest)] if rest.any() else [])
     edges = win.edges
     rates = [np.histogram(planned[m], bins=edges)[0] / win.bin_s for _, m in series]
+    spare = iter(_SPARE)
+    colours = [CODE_COLOURS.get(n) or next(spare, "#aaaaaa") for n, _ in series]
     ax.stackplot(
         edges[:-1],
         *rates,
         step="post",
         labels=[n for n, _ in series],
-        colors=[CODE_COLOURS.get(n, "#aaaaaa") for n, _ in series],
+        colors=colours,
         alpha=0.85,
     )
     ax.set_ylabel("requests/s")

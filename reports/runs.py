@@ -24,7 +24,7 @@ import yaml
 from reports.tables import Tables, stack
 from sim.records import read_records
 
-__all__ = ["Run", "RunDirError", "load_run", "metric_dicts", "runs_by_kind"]
+__all__ = ["Run", "RunDirError", "load_run", "metric_dicts", "runs_by_kind", "timing_metrics"]
 
 KINDS = ("simulate", "compare", "load", "twin")
 
@@ -85,31 +85,63 @@ def load_run(path: Path) -> Run:
     """Read a run directory of any kind."""
     if not path.is_dir():
         raise RunDirError(f"{path}: not a folder; expected a run directory written by slotgrab")
+    if (path / "compare.json").exists() and not (path / "meta.json").exists():
+        return _load_compare(path)
     meta = _json(path / "meta.json")
     kind = str(meta.get("kind", "simulate"))
     if kind not in KINDS:
-        raise RunDirError(
-            f"{path / 'meta.json'}: kind {kind!r} is not known; allowed: {list(KINDS)}"
-        )
-    text = (
-        (path / "scenario.yaml").read_text(encoding="utf-8")
-        if (path / "scenario.yaml").exists()
-        else ""
-    )
-    scenario = yaml.safe_load(text) if text else {}
-    run = Run(path, kind, meta, text, scenario if isinstance(scenario, dict) else {}, {})
+        allowed = list(KINDS)
+        raise RunDirError(f"{path / 'meta.json'}: kind {kind!r} is not known; allowed: {allowed}")
+    text, scenario = _scenario(path)
+    run = Run(path, kind, meta, text, scenario, {})
     summary = _json(path / "summary.json")
-    if "policies" in summary:  # a comparison: one summary per policy
-        for label, part in summary["policies"].items():
-            run.samples[label] = metric_dicts(part.get("metrics", {}))
-            run.record_dirs[label] = _rep_dirs(path / "records" / _safe(label))
-    else:
-        label = str(summary.get("policy") or meta.get("policy") or "run")
-        run.samples[label] = metric_dicts(summary.get("metrics", {}))
-        run.record_dirs[label] = _rep_dirs(path / "records")
+    label = str(summary.get("policy") or meta.get("policy") or "run")
+    run.samples[label] = metric_dicts(summary.get("metrics", {}))
+    if kind == "load":  # timing percentiles live in meta.json; the figures and tables want them
+        for rep in run.samples[label]:
+            rep.update({k: v for k, v in timing_metrics(meta.get("timing", {})).items() if k not in rep})
+    run.record_dirs[label] = _rep_dirs(path / "records")
     for sub in meta.get("runs", []):  # a twin (or any composite) lists the runs it made
         run.children.append(load_run(path / sub))
     return run
+
+
+def timing_metrics(timing: Mapping[str, Any]) -> dict[str, float]:
+    """A load run's timing summary (``lag``, ``latency``, ``latency_corrected`` → percentiles in
+    ms) as flat metrics, named as the CI gates name them (``latency_corrected_p99_ms`` …)."""
+    out: dict[str, float] = {}
+    for key, prefix in (("latency", "latency"), ("latency_corrected", "latency_corrected"), ("lag", "generator_lag")):
+        part = timing.get(key) or {}
+        for q in ("p50", "p90", "p99"):
+            if part.get(f"{q}_ms") is not None:
+                out[f"{prefix}_{q}_ms"] = float(part[f"{q}_ms"])
+    return out
+
+
+def _load_compare(path: Path) -> Run:
+    """A ``slotgrab compare`` folder: ``compare.json`` with every variant's metric statistics
+    (and, when the caller kept them, ``records/<variant>/rep-NNN``)."""
+    doc = _json(path / "compare.json")
+    text, scenario = _scenario(path)
+    meta = {k: v for k, v in doc.items() if k != "variants"}
+    run = Run(path, "compare", meta, text, scenario or {"name": doc.get("scenario", "")}, {})
+    for variant in doc.get("variants", []):
+        label = str(variant.get("variant"))
+        run.samples[label] = metric_dicts(variant.get("metrics", {}))
+        run.record_dirs[label] = _rep_dirs(path / "records" / _safe(label))
+    return run
+
+
+def _scenario(path: Path) -> tuple[str, dict[str, Any]]:
+    file = path / "scenario.yaml"
+    if not file.exists():
+        return "", {}
+    text = file.read_text(encoding="utf-8")
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise RunDirError(f"{file}: not valid YAML ({exc})") from None
+    return text, data if isinstance(data, dict) else {}
 
 
 def _rep_dirs(folder: Path) -> list[Path]:

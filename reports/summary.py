@@ -65,17 +65,12 @@ class SummaryTable:
     rows: tuple[tuple[str, ...], ...]
 
 
-def summary_table(
-    columns: Mapping[str, Sequence[Mapping[str, float]]], rows: Sequence[Row] = ROWS
-) -> SummaryTable:
+def summary_table(columns: Mapping[str, Sequence[Mapping[str, float]]], rows: Sequence[Row] = ROWS) -> SummaryTable:
     """One column per entry of ``columns`` (header → per-replication metric dicts); rows whose
     metric no column has are left out."""
     body = []
     for row in rows:
-        cells = [
-            format_estimate(estimate(metric_values(reps, row.metric)), row)
-            for reps in columns.values()
-        ]
+        cells = [format_estimate(estimate(metric_values(reps, row.metric)), row) for reps in columns.values()]
         if any(c != "–" for c in cells):
             body.append((row.label, *cells))
     return SummaryTable(("metric", *columns), tuple(body))

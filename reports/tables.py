@@ -38,16 +38,12 @@ def stack(tables: Iterable[Tables]) -> Tables:
     runs = list(tables)
     names = set().union(*(r.keys() for r in runs)) if runs else set()
     return {
-        name: pa.concat_tables(
-            [_plain(r[name]) for r in runs if name in r], promote_options="default"
-        )
+        name: pa.concat_tables([_plain(r[name]) for r in runs if name in r], promote_options="default")
         for name in names
     }
 
 
 def _plain(table: pa.Table) -> pa.Table:
     # Dictionary columns of different runs have different dictionaries; decode before stacking.
-    cols = [
-        c.cast(c.type.value_type) if pa.types.is_dictionary(c.type) else c for c in table.columns
-    ]
+    cols = [c.cast(c.type.value_type) if pa.types.is_dictionary(c.type) else c for c in table.columns]
     return pa.table(cols, names=table.column_names)

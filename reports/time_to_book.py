@@ -75,9 +75,7 @@ def time_to_book_figure(
         ax.xaxis.set_major_locator(LogLocator(subs=(1.0, 2.0, 5.0)))
         ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _pos: f"{v:g}"))
         ax.set_ylim(0, 100)
-        ax.legend(
-            fontsize=8, loc="lower right", title="policy (successful patients)", title_fontsize=8
-        )
+        ax.legend(fontsize=8, loc="lower right", title="policy (successful patients)", title_fontsize=8)
         ax.grid(alpha=0.3, which="both")
     ax.set_xlabel("time from arrival to confirmed booking (s, log scale)")
     ax.set_ylabel("successful patients booked by then (%)")

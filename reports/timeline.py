@@ -18,7 +18,7 @@ from matplotlib.axes import Axes
 from reports.figure import ReportFigure, new_figure, no_data
 from reports.tables import Tables, bot_persons, column, kind_of_agents
 
-__all__ = ["Window", "choose_window", "confirmed_over_time", "timeline_figure"]
+__all__ = ["Window", "backlog_peaks", "choose_window", "confirmed_over_time", "timeline_figure"]
 
 _NICE_BINS = (0.05, 0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 10.0, 30.0, 60.0)
 PATIENT, BOT = "#1f77b4", "#d62728"
@@ -94,9 +94,7 @@ def _slots_panel(ax: Axes, tables: Tables, win: Window) -> None:
     kind = column(ev, "event")
     count = column(ev, "count", int)
     order = np.argsort(t, kind="stable")
-    delta = np.where(np.isin(kind, ("release", "return")), count, 0) - np.where(
-        kind == "hold", count, 0
-    )
+    delta = np.where(np.isin(kind, ("release", "return")), count, 0) - np.where(kind == "hold", count, 0)
     free = np.cumsum(delta[order])
     times = np.concatenate(([win.start], t[order], [win.end]))
     ax.step(
@@ -141,9 +139,7 @@ def _zoom_on_sellout(ax: Axes, t: np.ndarray, free: np.ndarray, win: Window) -> 
     inset.grid(alpha=0.3)
 
 
-def confirmed_over_time(
-    ev: pa.Table, bots: set[int], *, want_bot: bool
-) -> tuple[np.ndarray, np.ndarray]:
+def confirmed_over_time(ev: pa.Table, bots: set[int], *, want_bot: bool) -> tuple[np.ndarray, np.ndarray]:
     """Net confirmed bookings (confirms minus cancels of confirmed holds) of one side, over time."""
     t = column(ev, "t", float)
     kind = column(ev, "event")
@@ -207,6 +203,24 @@ def _answers_panel(ax: Axes, requests: pa.Table, win: Window) -> None:
     ax.set_title("Service answers, rejections and timeouts", fontsize=10, loc="left")
 
 
+def backlog_peaks(arrive: np.ndarray, start: np.ndarray, win: Window) -> tuple[np.ndarray, np.ndarray]:
+    """The highest number of requests waiting (arrived, not yet started) within each bin.
+
+    Exact, event by event: a backlog that builds and drains inside one bin still shows."""
+    times = np.concatenate((arrive, start))
+    steps = np.concatenate((np.ones(len(arrive), np.int64), -np.ones(len(start), np.int64)))
+    order = np.lexsort((-steps, times))  # at equal times count the arrival first: a peak, not a dip
+    times, level = times[order], np.cumsum(steps[order])
+    edges = win.edges
+    bounds = np.searchsorted(times, edges, side="left")
+    peaks = np.zeros(len(edges) - 1, dtype=np.int64)
+    for b in range(len(edges) - 1):
+        carried = level[bounds[b] - 1] if bounds[b] > 0 else 0
+        inside = level[bounds[b] : bounds[b + 1]]
+        peaks[b] = max(int(carried), int(inside.max()) if len(inside) else 0)
+    return edges[:-1], peaks
+
+
 def _backlog_panel(ax: Axes, requests: pa.Table, win: Window, limit: int | None) -> None:
     arrive = column(requests, "t_arrive", float)
     start = column(requests, "t_start", float)
@@ -215,14 +229,9 @@ def _backlog_panel(ax: Axes, requests: pa.Table, win: Window, limit: int | None)
         no_data(ax, "backlog not observable in a load run (the queue is inside the target)")
         ax.set_ylabel("requests waiting")
         return
-    grid = np.linspace(win.start, win.end, 600)
-    a = np.sort(arrive[waited])
-    s = np.sort(start[waited])
-    backlog = np.searchsorted(a, grid, side="right") - np.searchsorted(s, grid, side="right")
-    ax.plot(grid, backlog, color="#8c564b", label="requests waiting for a worker")
+    x, peak = backlog_peaks(arrive[waited], start[waited], win)
+    ax.step(x, peak, where="post", color="#8c564b", label="requests waiting for a worker (peak per bin)")
     if limit is not None:
-        ax.axhline(
-            limit, color=REJECTED, linestyle=":", label=f"backlog limit ({limit}); beyond it: 503"
-        )
+        ax.axhline(limit, color=REJECTED, linestyle=":", label=f"backlog limit ({limit}); beyond it: 503")
     ax.set_ylabel("requests waiting")
     ax.set_title("Service backlog", fontsize=10, loc="left")

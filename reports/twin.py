@@ -51,9 +51,7 @@ def twin_figure(
     return ReportFigure("twin", title, caption, fig)
 
 
-def _metrics_panel(
-    ax: Axes, sim: Sequence[Mapping[str, float]], load: Sequence[Mapping[str, float]]
-) -> None:
+def _metrics_panel(ax: Axes, sim: Sequence[Mapping[str, float]], load: Sequence[Mapping[str, float]]) -> None:
     ax.set_title("Outcome metrics (%)", fontsize=10, loc="left")
     rows = [
         (m, label)

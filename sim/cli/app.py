@@ -29,6 +29,7 @@ COMMANDS = (
     "report",
     "load",
     "calibrate",
+    "demo",
 )
 
 app = typer.Typer(

@@ -1,0 +1,175 @@
+"""``slotgrab demo`` (``make demo``): the whole story of slotgrab in about two minutes.
+
+1. compares the headline policies on ``release-peak`` in the simulator (policies × seeds on
+   both cores);
+2. runs a short load run of the same scenario (a tenth of the patients, the minute around T0)
+   against the reference service on SQLite, under FCFS and under the best policy of step 1;
+3. writes one HTML report of everything, prints a conclusion table and the report's path.
+
+A part that is missing or fails (e.g. the load driver cannot start the service) is named on
+the terminal and in the report's "Incomplete" box, the report is still written with what did
+run, and the exit code is 1.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from sim.cli.errors import UsageError, user_errors
+from sim.experiments.rundir import default_run_dir
+from sim.scenario.loader import load_scenario
+from sim.scenario.model import PolicySpec, Scenario
+
+__all__ = ["DEFAULT_POLICIES", "DemoResult", "register", "run_demo"]
+
+# The headline policies, when the scenario lists fewer than two under ``compare``.
+DEFAULT_POLICIES: tuple[tuple[PolicySpec, ...], ...] = (
+    (PolicySpec(name="fcfs"),),
+    (PolicySpec(name="randomized_release"),),
+    (PolicySpec(name="lottery"),),
+    (PolicySpec(name="waiting_room"),),
+    (PolicySpec(name="captcha"),),
+    (PolicySpec(name="rate_limit", params={"key": "ip"}),),
+)
+
+
+@dataclass
+class DemoResult:
+    """Where the report is, the run directories it was made from, and what did not run."""
+
+    report: Path
+    run_dirs: list[Path]
+    best: str | None
+    problems: list[str] = field(default_factory=list)
+
+
+def _progress(console: Console) -> Progress:
+    return Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+    )
+
+
+def run_demo(
+    out: Path,
+    *,
+    scenario: str = "release-peak",
+    reps: int = 5,
+    policies: int | None = None,
+    load: bool = True,
+    load_share: float = 0.1,
+    load_seconds: float = 15.0,
+    workers: int = 2,
+    console: Console | None = None,
+) -> DemoResult:
+    """Run the demo into the folder ``out`` (created); see the module docstring."""
+    from reports import write_report
+    from reports.build import count_figures
+    from sim.demo.compare_step import compare_policies
+    from sim.demo.load_step import LoadStepError, run_load_step
+
+    err = console or Console(stderr=True)
+    sc = load_scenario(scenario)
+    stacks = _headline(sc)[: policies or None]
+    with _progress(err) as bar:
+        task = bar.add_task(f"simulator: {len(stacks)} policies × {reps} seeds", total=len(stacks) * reps + 2)
+        compared = compare_policies(sc, stacks, reps, out / "compare", workers, on_done=lambda: bar.advance(task))
+    err.print(f"simulator: best policy {compared.best} (of {len(stacks)}, {reps} seeds each)")
+    run_dirs, problems = [compared.folder], []
+    if load:
+        by_label = {"+".join(p.label for p in st): st for st in stacks}
+        for label in dict.fromkeys(["fcfs", compared.best]):
+            folder = out / "load" / _folder(label)
+            try:
+                run_load_step(scenario, by_label[label], _short(sc, load_share, load_seconds), folder)
+            except LoadStepError as exc:
+                problems.append(f"load run under {label}: {exc}")
+                err.print(f"[bold red]load run under {label} did not complete:[/] {exc}")
+            if (folder / "meta.json").exists():
+                run_dirs.append(folder)
+    else:
+        problems.append("load runs skipped (--no-load)")
+    with _progress(err) as bar:
+        task = bar.add_task("report: figures", total=count_figures(run_dirs))
+        report = write_report(
+            run_dirs,
+            out / "report.html",
+            title=f"slotgrab demo — {sc.name}",
+            problems=problems,
+            echo=None,
+            on_figure=lambda _key: bar.advance(task),
+        )
+    return DemoResult(report, run_dirs, compared.best, problems)
+
+
+def _headline(sc: Scenario) -> list[tuple[PolicySpec, ...]]:
+    return list(sc.compare) if len(sc.compare) >= 2 else list(DEFAULT_POLICIES)
+
+
+def _short(sc: Scenario, share: float, seconds: float) -> dict[str, Any]:
+    """Overrides for the load run: the same race, fewer patients, the seconds around T0."""
+    overrides: dict[str, Any] = {"horizon.before_s": 10, "horizon.after_s": seconds}
+    for seg in sc.patients:
+        overrides[f"patients.{seg.segment}.count"] = max(1, math.ceil(seg.count * share))
+    return overrides
+
+
+def _folder(label: str) -> str:
+    return "".join(c if c.isalnum() or c in "-_." else "_" for c in label)
+
+
+def demo(
+    out: Path | None = typer.Option(None, "--out", help="Folder for the runs and the report."),
+    reps: int = typer.Option(5, "--reps", min=2, max=100, help="Seeds per policy in the simulator."),
+    policies: int | None = typer.Option(None, "--policies", min=2, help="Only the first N headline policies."),
+    load: bool = typer.Option(True, "--load/--no-load", help="Run the short load runs."),
+    load_seconds: float = typer.Option(
+        15.0, "--load-seconds", min=5, max=120, help="Seconds after T0 that a load run covers."
+    ),
+    load_share: float = typer.Option(
+        0.1,
+        "--load-share",
+        min=0.01,
+        max=1.0,
+        help="Share of the scenario's patients in a load run.",
+    ),
+) -> None:
+    """Compare the headline policies on release-peak, load-test FCFS and the best one, report."""
+    from sim.demo.conclusion import conclusion_table
+
+    with user_errors():
+        folder = out or default_run_dir("demo")
+        if folder.exists() and any(folder.iterdir()):
+            raise UsageError(f"{folder}: output folder exists and is not empty; choose another --out")
+        result = run_demo(
+            folder,
+            reps=reps,
+            policies=policies,
+            load=load,
+            load_share=load_share,
+            load_seconds=load_seconds,
+            console=Console(stderr=True),
+        )
+        console = Console()
+        console.print(conclusion_table(result.run_dirs, result.best))
+        for problem in result.problems:
+            console.print(f"[bold red]incomplete:[/] {problem}")
+        console.print(f"report: {result.report}")
+        if result.problems:
+            raise typer.Exit(1)
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``demo`` to the CLI."""
+    app.command("demo")(demo)
