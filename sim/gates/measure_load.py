@@ -41,17 +41,17 @@ __all__ = ["VIOLATION_KINDS", "measure_load", "probe_latency_ms", "target_for"]
 
 VIOLATION_KINDS = ("overbooked", "double_booked", "bad_transition", "lost_ack")
 ADMIN_TOKEN_ENV = "SLOTGRAB_ADMIN_TOKEN"
-_PROBES = 40
+_PROBES = 25
 
 
 def probe_latency_ms(base_url: str, path: str = "/v1/health", n: int = _PROBES) -> list[float]:
     """Latencies (ms) of ``n`` sequential GETs of ``path`` after a short warm-up."""
     out = []
     with httpx.Client(base_url=base_url, timeout=10.0) as client:
-        for i in range(n + 5):
+        for i in range(n + 3):
             t0 = time.perf_counter()
             client.get(path).raise_for_status()
-            if i >= 5:  # the first requests open the connection and warm caches
+            if i >= 3:  # the first requests open the connection and warm caches
                 out.append((time.perf_counter() - t0) * 1000.0)
     return out
 

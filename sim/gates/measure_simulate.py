@@ -46,7 +46,7 @@ def value_of(stats: MetricStats) -> MetricValue:
     return MetricValue(stats.mean, stats.ci_low, stats.ci_high, stats.n)
 
 
-def reference_rate_per_s(repeats: int = 3) -> float:
+def reference_rate_per_s(repeats: int = 2) -> float:
     """Median timeouts per second of a bare SimPy loop on this machine, now."""
     return statistics.median(timeout_loop(**_REFERENCE_SIZE) for _ in range(repeats))
 

@@ -19,13 +19,13 @@ SCENARIO = """
 name: load-gated
 seed: 3
 replications: 1
-horizon: {before_s: 5, after_s: 20}
+horizon: {before_s: 2, after_s: 5}
 supply:
   departments:
     - {id: derm, level: expert, sessions: [{id: d1-am, capacity: 10}]}
 patients:
   - {segment: mobile, count: PATIENTS, arrival_s: {dist: uniform, low: 0, high: 1}, retries: 2,
-     patience_s: 10, think_s: 0.2, pay_s: 0.3}
+     patience_s: 4, think_s: 0.2, pay_s: 0.3}
 bots:
   - {crew: plugin, devices: 2, rate_per_s: BOTRATE, lanes: 4, accounts: 8, ips: 4, persons: 16,
      give_up_after_sold_out_s: 1}
@@ -33,7 +33,7 @@ policies: [fcfs]
 gates:
   # a generous lag limit: these tests share 2 cores with whatever else runs; a lagging generator
   # would make the latency verdicts inconclusive (tested in test_gate_evaluate.py)
-  load: ["overbooked == 0", "latency_corrected_p50_ms < 230", "generator_lag_p99_ms < 500"]
+  load: ["overbooked == 0", "latency_corrected_p50_ms < 250", "generator_lag_p99_ms < 2000"]
 """
 
 
@@ -75,18 +75,15 @@ def test_slowed_service_fails_latency_gate_and_baseline_but_slower_machine_only_
     sc = scenario(tmp_path, 60, 8)
     base = tmp_path / "baseline.json"
     first = check(sc, tmp_path / "base", delay_ms=200, health_ms=40, save=base)
-    assert statuses(first) == {
-        "overbooked": "pass",
-        "latency_corrected_p50_ms": "pass",
-        "generator_lag_p99_ms": "pass",
-    }
+    assert statuses(first) == {"overbooked": "pass", "latency_corrected_p50_ms": "pass",
+                               "generator_lag_p99_ms": "pass"}, first.to_dict()["gates"]
     assert first.exit_code == 0
     assert first.references["reference_latency_ms"] >= 40
 
     # the service alone is 30 % slower: the absolute gate and the baseline both catch it
     slower_service = check(sc, tmp_path / "service", delay_ms=260, health_ms=40, baseline=base)
     got = statuses(slower_service)
-    assert got["latency_corrected_p50_ms"] == "fail"
+    assert got["latency_corrected_p50_ms"] == "fail", slower_service.to_dict()["gates"]
     assert got["regression:latency_corrected_p50_ms"] == "fail"
     assert slower_service.exit_code == 1
 
@@ -94,5 +91,5 @@ def test_slowed_service_fails_latency_gate_and_baseline_but_slower_machine_only_
     # gate still fails, as an absolute limit should
     slower_machine = check(sc, tmp_path / "machine", delay_ms=260, health_ms=52, baseline=base)
     got = statuses(slower_machine)
-    assert got["regression:latency_corrected_p50_ms"] == "pass"
+    assert got["regression:latency_corrected_p50_ms"] == "pass", slower_machine.to_dict()["regressions"]
     assert got["latency_corrected_p50_ms"] == "fail"
