@@ -29,6 +29,7 @@ COMMANDS = (
     "report",
     "load",
     "calibrate",
+    "twin",
     "demo",
 )
 

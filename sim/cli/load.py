@@ -162,6 +162,9 @@ def load(
     out: Path | None = typer.Option(
         None, "--out", help="Run folder (default: runs/<scenario>-load-<time>)."
     ),
+    no_rtt: bool = typer.Option(
+        False, "--no-rtt", help="Do not emulate the agents' network round trips (loopback only)."
+    ),
     set_: list[str] | None = typer.Option(
         None,
         "--set",
@@ -186,6 +189,7 @@ def load(
             replication=rep,
             master_bind=master_bind,
             master_port=master_port,
+            emulate_rtt=not no_rtt,
         )
         _write(run_dir, sc, report, str(source))
         console = Console()

@@ -4,6 +4,11 @@ A :class:`ShardRun` holds one worker's shard of the plan. Locust users take agen
 order of planned start (:meth:`ShardRun.next_agent`) and play each to its end
 (:meth:`ShardRun.play`). Times are seconds relative to T0 on the wall clock.
 
+Network. With ``plan.emulate_rtt`` (the default) each call is delayed by half the agent's
+round-trip time on the way out and half on the way back, as the simulator models it, so a
+patient on a slow network is as slow against a loopback target as in the model; latency then
+includes that emulated network time, as the simulator's does.
+
 Honest timing. Every call has a *planned* send time — the agent's planned start, or the
 instant it had its previous answer, plus the waits it yielded since — and an *actual* send
 time. The agent sleeps until the planned time; if the generator is behind (the CPU is busy,
@@ -167,7 +172,12 @@ class ShardRun:
     def _call(self, spec: AgentSpec, call: Call, planned: float, send: Send) -> Response:
         self.sleep_until(planned)
         t_sent = self.now()
+        half_rtt = spec.rtt / 2 if self.plan.emulate_rtt else 0.0
+        if half_rtt > 0:  # the agent's network, as the simulator models it: on the way there …
+            gevent.sleep(half_rtt)
         answer = send(call)
+        if half_rtt > 0:  # … and back
+            gevent.sleep(half_rtt)
         t_done = self.now()
         code = answer.code
         if code == "network_error" and t_done - t_sent >= 0.99 * self.timeout_s:

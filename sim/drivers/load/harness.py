@@ -58,6 +58,7 @@ def load_run(
     lead_s: float = 1.5,
     master_bind: str = "127.0.0.1",
     master_port: int = 0,
+    emulate_rtt: bool = True,
 ) -> LoadReport:
     """Run ``sc`` (its policy stack) against ``target`` and judge the target's final state."""
     the_adapter = load_adapter(adapter)
@@ -65,7 +66,7 @@ def load_run(
     population = base.population()
     with httpx.Client(base_url=target.base_url, timeout=60.0) as client:
         state = the_adapter.prepare(client, target.admin_token, accounts_of(population))
-        plan = LoadPlan(sc, replication, target.base_url, adapter, state)
+        plan = LoadPlan(sc, replication, target.base_url, adapter, state, emulate_rtt)
 
         def install(t0_wall: float) -> None:
             the_adapter.load(client, target.admin_token, sc, t0_wall, replication)

@@ -34,6 +34,7 @@ class LoadPlan:
     base_url: str
     adapter: str | None = None
     adapter_state: dict[str, Any] = field(default_factory=dict)
+    emulate_rtt: bool = True  # delay each call by the agent's round-trip time, as the model does
 
     def streams(self) -> Streams:
         """The replication's named random streams."""
@@ -51,6 +52,7 @@ class LoadPlan:
             "base_url": self.base_url,
             "adapter": self.adapter,
             "adapter_state": self.adapter_state,
+            "emulate_rtt": self.emulate_rtt,
         }
 
     @classmethod
@@ -62,6 +64,7 @@ class LoadPlan:
             str(data["base_url"]),
             data.get("adapter"),
             dict(data.get("adapter_state") or {}),
+            bool(data.get("emulate_rtt", True)),
         )
 
 

@@ -52,7 +52,8 @@ def metrics_of(
     records: RunRecords, sc: Scenario, extra_meta: dict[str, Any] | None = None
 ) -> dict[str, float]:
     """The simulator's metrics, computed on the load run's records."""
+    from sim.experiments.replicate import scenario_meta
     from sim.metrics import summarize
 
-    meta = {**records.meta, "capacities": capacities_of(sc), **(extra_meta or {})}
+    meta = {**records.meta, **scenario_meta(sc), **(extra_meta or {})}
     return summarize(records.tables(), meta)

@@ -18,15 +18,35 @@ RACE: dict[str, Any] = {
     "horizon": {"before_s": 60, "after_s": 300},
     "supply": {"departments": [{"id": "derm", "sessions": [{"id": "s1", "capacity": 10}]}]},
     "patients": [
-        {"segment": "eager", "count": 150, "arrival_s": {"dist": "normal", "mean": -10, "sd": 8},
-         "reaction_s": {"dist": "lognormal", "median": 0.6, "p95": 1.5}, "retries": 8,
-         "patience_s": 300},
-        {"segment": "calm", "count": 150, "arrival_s": {"dist": "normal", "mean": -10, "sd": 8},
-         "reaction_s": {"dist": "lognormal", "median": 0.6, "p95": 1.5}, "retries": 8,
-         "patience_s": 300},
+        {
+            "segment": "eager",
+            "count": 150,
+            "arrival_s": {"dist": "normal", "mean": -10, "sd": 8},
+            "reaction_s": {"dist": "lognormal", "median": 0.6, "p95": 1.5},
+            "retries": 8,
+            "patience_s": 300,
+        },
+        {
+            "segment": "calm",
+            "count": 150,
+            "arrival_s": {"dist": "normal", "mean": -10, "sd": 8},
+            "reaction_s": {"dist": "lognormal", "median": 0.6, "p95": 1.5},
+            "retries": 8,
+            "patience_s": 300,
+        },
     ],
-    "bots": [{"crew": "plugin", "devices": 1, "rate_per_s": 50, "lanes": 2, "accounts": 10,
-              "ips": 5, "persons": 20, "give_up_after_sold_out_s": 10}],
+    "bots": [
+        {
+            "crew": "plugin",
+            "devices": 1,
+            "rate_per_s": 50,
+            "lanes": 2,
+            "accounts": 10,
+            "ips": 5,
+            "persons": 20,
+            "give_up_after_sold_out_s": 10,
+        }
+    ],
 }
 
 

@@ -51,6 +51,7 @@ def create_app(stall_s: float = 0.0, stall_nth: int = 0) -> FastAPI:
     async def load(body: dict[str, Any]) -> dict[str, Any]:
         sc = Scenario.model_validate(body["scenario"])
         st.t0 = float(body["t0"])
+        st.ops = 0  # the stall counts operations of this load
         st.events = EventLog()
         ledger = Ledger(st.events)
         store = MemoryStore()

@@ -31,9 +31,11 @@ def test_different_seed_or_replication_gives_different_records():
     other_rep = run_simulation(sc, 1)
     for other in (other_seed, other_rep):
         assert not base.requests.drop_columns(["seed", "rep"]).equals(
-            other.requests.drop_columns(["seed", "rep"]))
+            other.requests.drop_columns(["seed", "rep"])
+        )
         assert not base.agents.drop_columns(["seed", "rep"]).equals(
-            other.agents.drop_columns(["seed", "rep"]))
+            other.agents.drop_columns(["seed", "rep"])
+        )
 
 
 def test_replication_alone_equals_the_same_replication_inside_a_batch():
@@ -54,8 +56,17 @@ TWINS = {
     "supply": {"departments": [{"id": "d", "sessions": [{"id": "s1", "capacity": 1}]}]},
     # two identical patients: same arrival, reaction, RTT and service times, so their holds
     # reach the service at exactly the same instant; only the seeded tie order decides
-    "patients": [{"segment": "twin", "count": 2, "arrival_s": -5.0, "reaction_s": 0.3,
-                  "rtt_ms": 50.0, "retries": 0, "patience_s": 60}],
+    "patients": [
+        {
+            "segment": "twin",
+            "count": 2,
+            "arrival_s": -5.0,
+            "reaction_s": 0.3,
+            "rtt_ms": 50.0,
+            "retries": 0,
+            "patience_s": 60,
+        }
+    ],
     "service": {"workers": 4, "service_ms": {"list_sessions": 1.0, "hold": 2.0, "confirm": 3.0}},
 }
 
@@ -78,8 +89,12 @@ def test_agents_tied_at_the_release_instant_each_win_about_half_the_time():
 
 def _mean_share(overrides: dict[str, object], group: str | None = None) -> np.ndarray:
     sc = race(overrides)
-    return np.array([booked_share(run_simulation(sc.model_copy(update={"seed": s}), 0), group=group)
-                     for s in SEEDS])
+    return np.array(
+        [
+            booked_share(run_simulation(sc.model_copy(update={"seed": s}), 0), group=group)
+            for s in SEEDS
+        ]
+    )
 
 
 def test_more_bots_never_raise_patient_success():
@@ -98,8 +113,9 @@ def test_more_slots_never_lower_patient_success():
 
 def test_faster_patients_never_book_less():
     slow = _mean_share({}, group="eager")
-    fast = _mean_share({"patients.eager.reaction_s": {"dist": "lognormal", "median": 0.2,
-                                                       "p95": 0.5}}, group="eager")
+    fast = _mean_share(
+        {"patients.eager.reaction_s": {"dist": "lognormal", "median": 0.2, "p95": 0.5}},
+        group="eager",
+    )
     assert fast.mean() > slow.mean()
     assert (fast >= slow - 0.02).mean() >= 0.8
-
