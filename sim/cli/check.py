@@ -105,6 +105,9 @@ def check(
         "--reference-path",
         help="load: trivial endpoint whose latency is the in-run reference.",
     ),
+    admin_token_file: Path | None = typer.Option(
+        None, "--admin-token-file", help="load: admin token of --target URL (else $SLOTGRAB_ADMIN_TOKEN)."
+    ),
 ) -> None:
     """Run a scenario, evaluate its gates (and regressions vs a baseline); exit 0/1/2/3."""
     opts = CheckOptions(
@@ -119,6 +122,7 @@ def check(
         target,
         processes,
         reference_path,
+        admin_token_file=admin_token_file,
     )
     with user_errors():
         try:

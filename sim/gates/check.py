@@ -47,6 +47,7 @@ class CheckOptions:
     target: str | None = None
     processes: int = 1
     reference_path: str = "/v1/health"
+    admin_token_file: Path | None = None
     command: tuple[str, ...] | None = None  # a custom target command line (tests: slowed target)
 
 
@@ -90,6 +91,7 @@ def _measure(
 
     command = list(opts.command) if opts.command else None
     try:
+        token = opts.admin_token_file.read_text().strip() if opts.admin_token_file else None
         return measure_load(
             sc,
             run_dir,
@@ -98,6 +100,7 @@ def _measure(
             reference_path=opts.reference_path,
             command=command,
             source=source,
+            admin_token=token,
         )
     except (RuntimeError, ValueError, OSError) as exc:  # target down, workers lost, bad URL
         raise CheckError(f"load run of {sc.name!r} could not be carried out: {exc}") from None

@@ -50,23 +50,28 @@ def probe_latency_ms(base_url: str, path: str = "/v1/health", n: int = _PROBES) 
     with httpx.Client(base_url=base_url, timeout=10.0) as client:
         for i in range(n + 3):
             t0 = time.perf_counter()
-            client.get(path).raise_for_status()
+            try:
+                client.get(path).raise_for_status()
+            except httpx.HTTPError as exc:
+                raise ValueError(f"reference endpoint {base_url}{path} does not answer 2xx: {exc}; "
+                                 "choose another --reference-path") from None
             if i >= 3:  # the first requests open the connection and warm caches
                 out.append((time.perf_counter() - t0) * 1000.0)
     return out
 
 
 @contextlib.contextmanager
-def target_for(target: str | None, command: list[str] | None = None) -> Iterator[Target]:
+def target_for(target: str | None, command: list[str] | None = None,
+               admin_token: str | None = None) -> Iterator[Target]:
     """``None``/``reference``/``naive``: a service this check starts and stops; a URL: that
-    service, whose admin token is read from ``$SLOTGRAB_ADMIN_TOKEN``."""
+    service, with ``admin_token`` (default: ``$SLOTGRAB_ADMIN_TOKEN``)."""
     if target is None or target in ("reference", "naive") or command is not None:
         with started_target(target or "reference", command) as started:
             yield started
         return
     if not target.startswith(("http://", "https://")):
         raise ValueError(f"--target {target!r}: expected a URL, 'reference' or 'naive'")
-    yield Target(target.rstrip("/"), os.environ.get(ADMIN_TOKEN_ENV))
+    yield Target(target.rstrip("/"), admin_token or os.environ.get(ADMIN_TOKEN_ENV))
 
 
 def violation_counts(violations: list[Violation]) -> dict[str, float]:
@@ -93,9 +98,10 @@ def measure_load(
     reference_path: str = "/v1/health",
     command: list[str] | None = None,
     source: str | None = None,
+    admin_token: str | None = None,
 ) -> Measured:
     """One load run of ``sc`` against ``target`` with the reference probed around it."""
-    with target_for(target, command) as tgt:
+    with target_for(target, command, admin_token) as tgt:
         before = probe_latency_ms(tgt.base_url, reference_path)
         report = load_run(sc, tgt, processes=processes)
         after = probe_latency_ms(tgt.base_url, reference_path)

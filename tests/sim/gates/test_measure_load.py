@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from sim.gates.check import CheckOptions, run_check
+from sim.gates.check import CheckError, CheckOptions, run_check
 from sim.gates.result import CheckResult
 
 pytestmark = pytest.mark.slow
@@ -93,3 +93,10 @@ def test_slowed_service_fails_latency_gate_and_baseline_but_slower_machine_only_
     got = statuses(slower_machine)
     assert got["regression:latency_corrected_p50_ms"] == "pass", slower_machine.to_dict()["regressions"]
     assert got["latency_corrected_p50_ms"] == "fail"
+
+
+def test_a_reference_endpoint_that_does_not_answer_is_a_configuration_error(tmp_path: Path) -> None:
+    opts = CheckOptions(str(scenario(tmp_path, 10, 8)), "load", out=tmp_path / "out", report=False,
+                        reference_path="/v1/no-such-endpoint")
+    with pytest.raises(CheckError, match="--reference-path"):
+        run_check(opts)
