@@ -45,6 +45,9 @@ def create_app(settings: Settings, clock: Callable[[], float] = time.time) -> Fa
     return app
 
 
-def app_from_env() -> FastAPI:
-    """uvicorn factory: settings from ``SLOTGRAB_SETTINGS``."""
-    return create_app(Settings.from_env())
+def app_from_env() -> FastPath:
+    """uvicorn factory: settings from ``SLOTGRAB_SETTINGS``. The booking routes' fast path
+    sits outermost, in front of FastAPI's own per-request layers (telemetry check, error and
+    body-limit middleware); everything else goes through the FastAPI app unchanged."""
+    app = create_app(Settings.from_env())
+    return FastPath(app, app.state.service)

@@ -29,6 +29,7 @@ class TokenSigner:
     def __init__(self, secret: str, ttl_s: float) -> None:
         self._key = secret.encode()
         self.ttl_s = ttl_s
+        self._checked: dict[str, tuple[int, int]] = {}  # token → (account, expiry); signature verified
 
     def _sign(self, payload: str) -> str:
         return _b64(hmac.new(self._key, payload.encode(), hashlib.sha256).digest())
@@ -41,6 +42,18 @@ class TokenSigner:
 
     def verify(self, token: str, now_epoch: float) -> int:
         """The token's account; :class:`AuthError` if it is not valid now."""
+        known = self._checked.get(token)
+        if known is not None:  # signature checked before; the expiry still is, every time
+            if known[1] <= now_epoch:
+                raise AuthError("token expired; log in again")
+            return known[0]
+        account = self._verify(token, now_epoch)
+        if len(self._checked) >= 100_000:
+            self._checked.clear()
+        self._checked[token] = (account, int(token.split(".")[2]))
+        return account
+
+    def _verify(self, token: str, now_epoch: float) -> int:
         parts = token.split(".")
         if len(parts) != 4 or parts[0] != "v1" or len(token) > 200:
             raise AuthError("malformed token")
@@ -76,6 +89,7 @@ def verify_password(password: str, stored: str) -> bool:
 
 def check_admin(authorization: str | None, admin_token: str) -> None:
     """Raise :class:`AuthError` unless the header is ``Bearer <admin token>``."""
-    given = (authorization or "").removeprefix("Bearer ").strip()
+    header = authorization or ""
+    given = header[7:].strip() if header.startswith("Bearer ") else ""
     if not given or not hmac.compare_digest(given.encode(), admin_token.encode()):
         raise AuthError("admin token required")

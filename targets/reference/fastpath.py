@@ -11,6 +11,7 @@ to the FastAPI app, which still declares these routes for OpenAPI.
 from __future__ import annotations
 
 import json
+import logging
 import math
 import re
 from typing import Any
@@ -26,6 +27,7 @@ from targets.reference.wire import check_length, parse_json
 __all__ = ["FastPath"]
 
 _HOLD_ACTION = re.compile(r"^/v1/holds/([1-9][0-9]{0,17})/(confirm|cancel)$")
+_log = logging.getLogger("slotgrab.reference")
 _JSON = [(b"content-type", b"application/json")]
 _HEADERS = {b"authorization", b"content-length", b"x-account", b"x-person", b"idempotency-key"}
 
@@ -84,6 +86,9 @@ class FastPath:
             status, out_headers, payload = await self._answer(scope, receive, headers, *route)
         except ApiError as exc:
             status, out_headers, payload = _encode(exc.code, exc.body, None, exc.message)
+        except Exception:  # a bug: log it, answer JSON like every other error
+            _log.exception("error answering %s %s", scope.get("method"), scope.get("path"))
+            status, out_headers, payload = _encode("internal_error", None, None, "internal error")
         out_headers.append((b"content-length", str(len(payload)).encode()))
         await send({"type": "http.response.start", "status": status, "headers": out_headers})
         await send({"type": "http.response.body", "body": payload})

@@ -41,6 +41,10 @@ class GroupCommit:
         batch = self._batch
         return fn(*args), batch
 
+    def pending(self) -> asyncio.Future[None] | None:
+        """The open batch's future (None when no batch is open)."""
+        return self._batch
+
     def _commit(self) -> None:
         batch, self._batch = self._batch, None
         if batch is None:

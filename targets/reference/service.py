@@ -63,7 +63,11 @@ class Service:
     async def call(self, fn: Callable[..., T], *args: Any) -> T:
         """Run blocking database work: inline for SQLite, in a thread for PostgreSQL."""
         if self.inline:
-            return fn(*args)
+            result = fn(*args)
+            batch = self._group.pending() if self._group is not None else None
+            if batch is not None:  # fn's writes joined an open batch: answer after its commit
+                await batch
+            return result
         return await anyio.to_thread.run_sync(fn, *args, limiter=self._limiter)
 
     def account_of(self, token: str) -> int:
