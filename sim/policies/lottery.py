@@ -78,9 +78,9 @@ class Lottery(Policy):
         if req.op not in ("hold", *self.ops):
             return None
         dept = self._department(req)
-        if dept is None:
+        if dept is None:  # not drawn by lottery: holds go on, lottery ops are an error
             return Verdict("bad_request", {"error": "no lottery for this department"}) if req.op in self.ops else None
-        if now >= self.params.close_s:
+        if now >= self.params.close_s and self.ctx.store.get(f"lottery:{dept}:drawn") is None:
             self._draw(dept, now)
         if req.op == "hold":
             if now < self.params.close_s:
