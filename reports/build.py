@@ -61,13 +61,8 @@ def build_report(
     """Load the run directories and build every figure that fits them.
 
     ``on_figure`` is called with each figure's key as it is built (for a progress bar)."""
-    runs = [load_run(Path(p)) for p in paths]
-    sim_runs = runs_by_kind(runs, "simulate") + runs_by_kind(runs, "compare")
-    load_runs = runs_by_kind(runs, "load")
-    samples, owner = _merge_samples(sim_runs)
-    colours = PolicyColours([*samples, *(p for r in load_runs for p in r.policies)])
-    best = best_policy(samples) if len(samples) > 1 else None
-    steps = _figure_steps(samples, owner, load_runs, colours, best, _scenario_of(runs))
+    plan = _Plan([load_run(Path(p)) for p in paths])
+    runs, samples, load_runs, best, steps = plan.runs, plan.samples, plan.load_runs, plan.best, plan.steps
     figures = []
     for key, make in steps:
         fig = make()
@@ -91,9 +86,19 @@ def build_report(
 
 def count_figures(paths: Sequence[Path]) -> int:
     """How many figure steps :func:`build_report` will run (for sizing a progress bar)."""
-    runs = [load_run(Path(p)) for p in paths]
-    samples, owner = _merge_samples(runs_by_kind(runs, "simulate") + runs_by_kind(runs, "compare"))
-    return len(_figure_steps(samples, owner, runs_by_kind(runs, "load"), PolicyColours(samples), None, {}))
+    return len(_Plan([load_run(Path(p)) for p in paths]).steps)
+
+
+class _Plan:
+    """The runs of a report sorted by role, the best policy, and the figures to build."""
+
+    def __init__(self, runs: list[Run]) -> None:
+        self.runs = runs
+        self.load_runs = runs_by_kind(runs, "load")
+        self.samples, owner = _merge_samples(runs_by_kind(runs, "simulate") + runs_by_kind(runs, "compare"))
+        colours = PolicyColours([*self.samples, *(p for r in self.load_runs for p in r.policies)])
+        self.best = best_policy(self.samples) if len(self.samples) > 1 else None
+        self.steps = _figure_steps(self.samples, owner, self.load_runs, colours, self.best, _scenario_of(runs))
 
 
 def write_report(

@@ -51,7 +51,7 @@ HEADLINE = (
         "patients wrongly blocked or failed (%)",
         100.0,
     ),
-    MetricSpec("burden_s_mean", "Patient burden", "time per patient in CAPTCHAs, queues (s)"),
+    MetricSpec("burden_s_mean", "Patient burden", "s per patient (CAPTCHAs, queues)"),
 )
 
 
@@ -113,7 +113,7 @@ def metric_bars(ax: Axes, samples: PolicySamples, spec: MetricSpec, colours: Pol
 def _fit_xlim(ax: Axes, est: dict[str, Estimate], scale: float) -> None:
     """From min(0, lowest) to max(0, highest), with room for the value labels on the right."""
     finite = [e for e in est.values() if not math.isnan(e.mean)]
-    lo = min([0.0, *(min(e.lo, e.mean) * scale for e in finite)])
+    lo = min([0.0, *(e.mean * scale for e in finite)])  # a CI below 0 is no reason to show < 0
     hi = max([0.0, *(max(e.hi, e.mean) * scale for e in finite)])
     span = hi - lo
     ax.set_xlim(lo - 0.05 * span if lo < 0 else 0.0, hi + 0.3 * span if span > 0 else 1.0)

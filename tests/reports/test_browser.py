@@ -1,0 +1,82 @@
+"""The HTML report as a browser shows it: headless Chromium loads every figure, and nothing is
+wider than the window, on a desktop and on a narrow window."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from reports import write_report
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+FLAGS = (
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+)
+# Appended to a copy of the report (the report itself has no script): after load, write what
+# the browser measured into the DOM, which --dump-dom prints.
+PROBE = """<script>
+window.addEventListener('load', () => {
+  const root = document.documentElement;
+  const imgs = [...document.images];
+  const out = document.createElement('pre');
+  out.id = 'probe';
+  out.textContent = JSON.stringify({
+    images: imgs.length,
+    loaded: imgs.filter(i => i.complete && i.naturalWidth > 0).length,
+    scrollWidth: root.scrollWidth, clientWidth: root.clientWidth,
+    widest: Math.max(...[...document.body.querySelectorAll('main > *')].map(
+      e => e.getBoundingClientRect().right)),
+  });
+  document.body.appendChild(out);
+});
+</script>"""
+
+
+@pytest.fixture(scope="module")
+def report(runs: dict[str, Path], tmp_path_factory: pytest.TempPathFactory) -> Path:
+    if CHROMIUM is None:
+        pytest.skip("chromium is not installed (Debian package 'chromium'; .ci/system-packages.sh)")
+    out = tmp_path_factory.mktemp("browser") / "report.html"
+    write_report([runs["fcfs"], runs["waiting_room"], runs["load"]], out, echo=None)
+    probe = out.with_name("probe.html")
+    probe.write_text(out.read_text(encoding="utf-8").replace("</body>", PROBE + "</body>"), encoding="utf-8")
+    return probe
+
+
+def measure(page: Path, width: int, profile: Path) -> dict[str, float]:
+    assert CHROMIUM is not None
+    cmd = [
+        CHROMIUM,
+        *FLAGS,
+        f"--user-data-dir={profile}",
+        f"--window-size={width},900",
+        "--virtual-time-budget=10000",
+        "--dump-dom",
+        page.as_uri(),
+    ]
+    done = subprocess.run(cmd, capture_output=True, text=True, timeout=120, check=False)
+    found = re.search(r'<pre id="probe">([^<]*)</pre>', done.stdout)
+    assert found, f"chromium printed no probe (exit {done.returncode}): {done.stderr[-500:]}"
+    return json.loads(found.group(1).replace("&quot;", '"'))
+
+
+@pytest.mark.parametrize("width", [1280, 760])
+def test_every_figure_loads_and_nothing_overflows(report: Path, width: int, tmp_path: Path) -> None:
+    m = measure(report, width, tmp_path / "profile")
+    assert m["images"] == 8
+    assert m["loaded"] == m["images"]
+    assert m["scrollWidth"] <= m["clientWidth"]
+    assert m["widest"] <= m["clientWidth"]

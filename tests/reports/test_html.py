@@ -1,0 +1,50 @@
+"""The HTML report is one self-contained file; the Markdown summary suits a CI step summary."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from reports import write_report
+
+
+@pytest.fixture(scope="module")
+def written(runs: dict[str, Path], tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("report") / "report.html"
+    return write_report(
+        [runs["fcfs"], runs["waiting_room"], runs["load"]],
+        out,
+        echo=None,
+        problems=["load run under lottery: <the load driver is not available>"],
+    )
+
+
+def test_html_is_self_contained(written: Path) -> None:
+    html = written.read_text(encoding="utf-8")
+    assert html.startswith("<!doctype html>")
+    assert len(re.findall(r'<img src="data:image/png;base64,[A-Za-z0-9+/=]{1000,}"', html)) == 8
+    assert not re.search(r'(src|href)="(https?:)?//', html)  # nothing fetched from anywhere
+    assert "<script" not in html and "<link" not in html
+    assert html.count("<figcaption>") == 8
+
+
+def test_html_sections(written: Path) -> None:
+    html = written.read_text(encoding="utf-8")
+    for anchor in ('id="summary"', 'id="figures"', 'id="scenario"', 'id="metadata"'):
+        assert anchor in html
+    assert "<th>waiting_room</th>" in html and "Bot share of slots" in html
+    assert "name: tiny-release" in html  # the resolved scenario
+    assert "&lt;the load driver is not available&gt;" in html  # problems shown, and escaped
+    assert "&quot;python&quot;:" in html  # run metadata: versions (escaped JSON)
+
+
+def test_markdown_summary(written: Path) -> None:
+    md = written.with_suffix(".md").read_text(encoding="utf-8")
+    assert md.startswith("## slotgrab report — tiny-release")
+    assert "| metric | fcfs | waiting_room | fcfs · load run |" in md
+    assert re.search(r"^\| Bot share of slots \| [\d.]+ ± [\d.]+ % \|", md, re.MULTILINE)
+    assert "⚠️ load run under lottery" in md
+    assert f"Full report: `{written}`" in md
+    assert "data:image" not in md
