@@ -15,7 +15,7 @@ from sim.drivers.load.target import free_port, wait_healthy
 STUB = Path(__file__).with_name("stub_target.py")
 
 
-def slotgrab(*args: str, timeout: float = 120.0) -> subprocess.CompletedProcess[str]:
+def run_slotgrab(*args: str, timeout: float = 120.0) -> subprocess.CompletedProcess[str]:
     """Run ``slotgrab ARGS`` in a child process."""
     return subprocess.run(
         [sys.executable, "-m", "sim.cli.app", *args],
@@ -24,6 +24,12 @@ def slotgrab(*args: str, timeout: float = 120.0) -> subprocess.CompletedProcess[
         timeout=timeout,
         check=False,
     )
+
+
+@pytest.fixture
+def slotgrab() -> object:
+    """``slotgrab(*args)`` runs the CLI in a child process and returns the CompletedProcess."""
+    return run_slotgrab
 
 
 @pytest.fixture

@@ -11,8 +11,6 @@ import pytest
 
 from sim.records import read_records
 
-from .conftest import slotgrab
-
 pytestmark = pytest.mark.slow
 
 STALL_S = 1.0
@@ -44,7 +42,7 @@ def lags_and_latencies(out: Path) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 
 def test_a_stall_behind_a_closed_generator_shows_in_corrected_latency(
-    tmp_path: Path, stub_target
+    tmp_path: Path, slotgrab, stub_target
 ) -> None:  # type: ignore[no-untyped-def]
     url = stub_target(stall_s=STALL_S, stall_nth=3)
     sc = scenario(tmp_path, 40, "{dist: uniform, low: 0, high: 2}")
@@ -62,7 +60,7 @@ def test_a_stall_behind_a_closed_generator_shows_in_corrected_latency(
 
 
 def test_an_open_generator_sends_on_time_and_the_stall_is_latency(
-    tmp_path: Path, stub_target
+    tmp_path: Path, slotgrab, stub_target
 ) -> None:  # type: ignore[no-untyped-def]
     url = stub_target(stall_s=STALL_S, stall_nth=3)
     sc = scenario(tmp_path, 40, "{dist: uniform, low: 0, high: 2}")
@@ -75,7 +73,7 @@ def test_an_open_generator_sends_on_time_and_the_stall_is_latency(
     assert np.percentile(corrected, 90) < 0.1 * STALL_S
 
 
-def test_a_saturated_generator_shows_up_as_lag(tmp_path: Path, stub_target) -> None:  # type: ignore[no-untyped-def]
+def test_a_saturated_generator_shows_up_as_lag(tmp_path: Path, slotgrab, stub_target) -> None:  # type: ignore[no-untyped-def]
     url = stub_target()
     sc = scenario(tmp_path, 600, "0.5")  # 600 requests due at the same instant, one process
     out = tmp_path / "burst"

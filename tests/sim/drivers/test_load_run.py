@@ -13,8 +13,6 @@ import pytest
 from sim.agents.actions import STATUS_OF
 from sim.records import read_records
 
-from .conftest import slotgrab
-
 pytestmark = pytest.mark.slow
 
 # 150 patients watch the countdown and all click 50 ms after T0; a small bot crew snipes.
@@ -46,7 +44,9 @@ def col(table, name):  # type: ignore[no-untyped-def]
     return np.asarray(c.cast(c.type.value_type) if hasattr(c.type, "value_type") else c)
 
 
-def test_reference_service_keeps_its_invariants_and_reports_outcomes(tmp_path: Path) -> None:
+def test_reference_service_keeps_its_invariants_and_reports_outcomes(
+    tmp_path: Path, slotgrab
+) -> None:
     out = tmp_path / "run"
     r = slotgrab("load", str(scenario(tmp_path)), "--out", str(out))
     assert r.returncode == 0, r.stderr
@@ -75,7 +75,7 @@ def test_reference_service_keeps_its_invariants_and_reports_outcomes(tmp_path: P
     assert timing["latency_corrected"]["max_ms"] >= timing["latency"]["max_ms"]
 
 
-def test_naive_service_overbooks_and_load_exits_non_zero(tmp_path: Path) -> None:
+def test_naive_service_overbooks_and_load_exits_non_zero(tmp_path: Path, slotgrab) -> None:
     out = tmp_path / "run"
     r = slotgrab("load", str(scenario(tmp_path)), "--target", "naive", "--out", str(out))
     assert r.returncode == 1, r.stderr
@@ -86,7 +86,7 @@ def test_naive_service_overbooks_and_load_exits_non_zero(tmp_path: Path) -> None
     assert summary["slots_confirmed"]["mean"] > 10
 
 
-def test_two_processes_share_the_plan(tmp_path: Path, stub_target) -> None:  # type: ignore[no-untyped-def]
+def test_two_processes_share_the_plan(tmp_path: Path, slotgrab, stub_target) -> None:  # type: ignore[no-untyped-def]
     url = stub_target()
     out = tmp_path / "run"
     r = slotgrab(
