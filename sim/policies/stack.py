@@ -16,7 +16,11 @@ __all__ = ["PolicyStack"]
 class PolicyStack:
     """Policies applied in stack order. ``before`` stops at the first refusal and adds up delays;
     a request re-entering after a delay (arg ``deferred``) is not checked again. ``release_batches``
-    and ``hold_ttl`` are folded through every policy; ``return_at`` takes the first opinion."""
+    and ``hold_ttl`` are folded through every policy; ``return_at`` takes the first opinion.
+
+    Order matters: a policy that answers an op itself (lottery, waiting room, waitlist) ends the
+    chain for it, so list the gates that should guard those ops (captcha, rate limit, real-name,
+    referral, blacklist) before it."""
 
     def __init__(self, policies: Sequence[Policy]) -> None:
         self.policies = tuple(policies)
