@@ -147,6 +147,8 @@ class _Lane:
             args = {**args, "token": token}
         r = yield Call(op, args)
         assert r is not None
+        if r.code == "waiting_room":
+            self.tokens.pop(int(args["account"]), None)  # none yet, or it lapsed
         if r.code == "waiting_room" and (yield from self.admit(int(args["account"]))):
             r = yield Call(op, {**args, "token": self.tokens[int(args["account"])]})
             assert r is not None

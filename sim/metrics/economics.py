@@ -5,8 +5,11 @@ From the records alone (any driver) plus each crew's terms (``meta["crews"]``, m
 
 - **sales**: bookings confirmed at the end whose person is *not* in a crew's pool but whose
   account is one of the crew's — the cancel-and-rebook transfer of :mod:`sim.agents.resale`;
-- **own bookings**: bookings confirmed at the end under the crew's own (placeholder) persons —
-  unsold stock, paid for;
+  and, for a crew that does not resell (no ``hold_and_transfer``), its own bookings too: it
+  books in buyers' names with their identity data preset (CCTV-Shenyang: "preset patient
+  information"), so its pool persons stand for buyers found in advance;
+- **own bookings**: a reselling crew's bookings confirmed at the end under its own pool of
+  persons — unsold placeholders, paid for;
 - **solves**: the crew's requests answered ``captcha_required``/``captcha_failed`` (the bot
   answers each one with one paid solve; proof-of-work challenges are counted too).
 
@@ -43,7 +46,8 @@ def crew_terms(crews: Sequence[BotCrew]) -> list[dict[str, Any]]:
         {"crew": c.crew, "face_price": c.face_price, "markup": c.markup, "devices": c.devices,
          "ips": c.ips, "persons": c.persons, "proxy_cost_per_ip": c.proxy_cost_per_ip,
          "id_cost_per_person": c.id_cost_per_person, "device_cost": c.device_cost,
-         "price_per_1000": c.captcha.price_per_1000}
+         "price_per_1000": c.captcha.price_per_1000,
+         "presold": "hold_and_transfer" not in c.tactics}
         for c in crews
     ]
 
@@ -132,6 +136,9 @@ def crew_economics(run: RunView, terms: Sequence[Mapping[str, Any]]) -> list[Cre
         pool, crew_accounts, lanes = _crew_identities(run, str(t["crew"]))
         own = np.isin(persons, pool)
         sold = np.isin(accounts, crew_accounts) & ~run.is_bot_person(persons)
+        if t.get("presold", False):  # booked in the buyers' names: every booking is a sale
+            sold |= own
+            own = np.zeros_like(own)
         solves = int((asked & np.isin(req_agent, lanes)).sum())
         fixed = (t["ips"] * t["proxy_cost_per_ip"] + t["persons"] * t["id_cost_per_person"]
                  + t["devices"] * t["device_cost"])

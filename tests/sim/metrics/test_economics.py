@@ -44,6 +44,16 @@ def test_economics_of_a_run_add_up() -> None:
     assert c.profit_at(summary["break_even_markup"]) == pytest.approx(0.0, abs=1e-6)
 
 
+def test_a_crew_that_does_not_resell_has_pre_sold_its_bookings() -> None:
+    sc = crew({"bots.0.device_cost": 100.0})
+    summary, records = run(sc, 0)
+    (c,) = crew_economics(RunView(records.tables()), crew_terms(sc.bots))
+    booked = round(summary["bot_share"] * summary["slots_confirmed"])
+    assert c.sales == booked > 0 and c.own_bookings == 0
+    assert summary["scalper_revenue"] == booked * 50 * 4
+    assert summary["scalper_profit"] == booked * 50 * (4 - 1) - 100.0
+
+
 def test_solves_are_counted_and_priced() -> None:
     sc = crew({**COSTS, "policies": ["captcha"], "bots.0.captcha": {"price_per_1000": 1000.0}})
     summary, records = run(sc, 0)
