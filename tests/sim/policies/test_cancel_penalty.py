@@ -19,6 +19,7 @@ from sim.policies.base import PolicyContext, Request
 from sim.policies.cancel_penalty import CancelPenalty, CancelPenaltyParams
 from sim.policies.store import MemoryStore
 from sim.rng import Streams
+from sim.scenario.model import Scenario
 
 
 def test_freeze_on_cancel_stops_hold_and_transfer_from_few_accounts() -> None:
@@ -73,3 +74,18 @@ def test_cancellation_cap_refuses_the_next_cancel() -> None:
     refused = pen.before(cancel, 3.0)
     assert refused is not None and refused.code == "rule_violation"
     assert pen.before(Request("cancel", 2, 2, 2, {"hold": 6}), 3.0) is None  # per account
+
+
+def test_patients_who_re_verify_book_again() -> None:
+    def cancelling(reverify_p: float) -> Scenario:
+        return with_policies(
+            scenario(bots=False, overrides={"patients.0.cancel_p": 0.3, "patients.1.cancel_p": 0.3,
+                                            "patients.0.reverify_p": reverify_p,
+                                            "patients.1.reverify_p": reverify_p}),
+            {"cancel_penalty": {"reverify_s": 30}})
+
+    willing = runs(cancelling(1.0), SEEDS[:4])
+    unwilling = runs(cancelling(0.0), SEEDS[:4])
+    assert sum(outcome_statuses(v).get("frozen", 0) for v in willing) == 0
+    assert sum(outcome_statuses(v).get("frozen", 0) for v in unwilling) > 10
+    assert mean(patient_bookings(v) for v in willing) > mean(patient_bookings(v) for v in unwilling)

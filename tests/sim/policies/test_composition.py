@@ -9,6 +9,7 @@ from policy_kit import SEEDS, runs, scenario, with_policies
 
 from sim.policies.registry import all_policies
 from sim.scenario.loader import ScenarioError, load_scenario
+from sim.scenario.model import Scenario
 
 _EVERYTHING = [
     {"reserved_share": {"share": 0.2, "release_unused_at_s": 200}},
@@ -28,7 +29,7 @@ _EVERYTHING = [
 ]
 
 
-def _busy_scenario() -> object:
+def _busy_scenario() -> Scenario:
     return scenario(
         overrides={
             "bots.0.tactics": ["snipe", "hold_and_transfer", "scan"],

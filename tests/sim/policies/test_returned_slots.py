@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from policy_kit import SEEDS, mean, runs, scenario, with_policies
+from policy_kit import SEEDS, codes, mean, runs, scenario, with_policies
 
 from sim.domain.ledger import Ledger
 from sim.metrics.economics import resale_mask
@@ -82,3 +82,25 @@ def test_waitlist_gets_returned_slots_before_anyone_else() -> None:
     assert offer_made is None and ledger.session_view("s1", 3.0).remaining == 0
     status = policy.before(Request("waitlist_status", 3, 3, 3, {"department": "derm"}), 4.0)
     assert status is not None and status.code == "ok" and status.body["person"] == 3
+
+
+def _bot_holds_after_first_cancel(v: RunView) -> int:
+    b = v.table("bookings")
+    ev = np.asarray(b.column("event").to_pylist())
+    t = np.asarray(b.column("t").to_numpy())
+    persons = np.asarray(b.column("person").to_numpy())
+    if not (ev == "cancel").any():
+        return 0
+    first = t[ev == "cancel"].min()
+    return int(((ev == "hold") & (t > first) & v.is_bot_person(persons)).sum())
+
+
+def test_waitlist_gives_returns_to_waiting_patients_not_to_scanning_bots() -> None:
+    sc = scenario(overrides={"bots.0.tactics": ["snipe", "scan"], "bots.0.scan_interval_s": 5,
+                             "patients.0.cancel_p": 0.5, "patients.1.cancel_p": 0.5})
+    fcfs = runs(sc, SEEDS[:4])
+    waitlist = runs(with_policies(sc, {"returned_slots": {"mode": "waitlist"}}), SEEDS[:4])
+    assert sum(_bot_holds_after_first_cancel(v) for v in fcfs) > 0  # scanners catch returns
+    assert sum(_bot_holds_after_first_cancel(v) for v in waitlist) == 0  # effect
+    # the cost: waiting patients poll the waitlist until their patience runs out
+    assert mean(codes(v).get("queued", 0) for v in waitlist) > 1000
