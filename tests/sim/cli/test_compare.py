@@ -86,3 +86,18 @@ def test_bad_options_give_one_clear_error(runner: CliRunner, tiny_file: Path, tm
 def test_missing_scenario_is_a_clear_error(runner: CliRunner) -> None:
     res = runner.invoke(app, ["compare", "no-such-scenario"])
     assert res.exit_code == 2 and "no such file" in res.output
+
+
+def test_compare_runs_on_a_dask_cluster_and_matches_local(runner: CliRunner, tiny_file: Path,
+                                                          tmp_path: Path) -> None:
+    distributed = pytest.importorskip("distributed")
+    args = ["compare", str(tiny_file), "--seeds", "2", "--policy", "fcfs"]
+    local = runner.invoke(app, [*args, "--workers", "1", "--out", str(tmp_path / "local")])
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=2, processes=False,
+                                  dashboard_address=None) as cluster:
+        res = runner.invoke(app, [*args, "--dask", cluster.scheduler_address,
+                                  "--out", str(tmp_path / "dask")])
+    assert local.exit_code == 0 and res.exit_code == 0, res.output
+    assert "Dask cluster" in res.output
+    cells = [(tmp_path / d / "cells.csv").read_text() for d in ("local", "dask")]
+    assert cells[0] == cells[1]
