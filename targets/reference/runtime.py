@@ -87,9 +87,9 @@ class Runtime:
         row = self.db.one("SELECT value FROM meta WHERE key = 'generation'")
         return 0 if row is None else int(row[0])
 
-    def _refresh(self) -> Loaded | None:
+    def _refresh(self, gen: int | None = None) -> Loaded | None:
         """Rebuild the objects if another process loaded another scenario (or at start)."""
-        gen = self._generation()
+        gen = self._generation() if gen is None else gen
         if self.loaded is not None and self.loaded.generation == gen:
             return self.loaded
         with self._lock:
@@ -105,9 +105,10 @@ class Runtime:
             self.loaded = Loaded(sc, int(cfg["replication"]), float(cfg["t0"]), gen, service, ledger, store)
             return self.loaded
 
-    def current(self) -> Loaded:
-        """The loaded scenario (rebuilt if it changed); :class:`NotLoaded` if none."""
-        loaded = self.loaded if self.db.single_process else self._refresh()
+    def current(self, generation: int | None = None) -> Loaded:
+        """The loaded scenario (rebuilt if it changed; ``generation`` if already read);
+        :class:`NotLoaded` if none."""
+        loaded = self.loaded if self.db.single_process else self._refresh(generation)
         if loaded is None:
             raise NotLoaded("no scenario is loaded: POST /v1/admin/load or `slotgrab serve --scenario FILE`")
         return loaded
@@ -146,10 +147,14 @@ class Runtime:
     def handle(self, req: Request) -> tuple[Reply, float]:
         """Answer one request in one transaction; the reply and the clock it was answered at."""
         with self.db.transaction():
-            loaded = self.current()
-            if self.db.dialect == "postgresql":
-                self.db.one("SELECT pg_advisory_xact_lock(1, ?::int), pg_advisory_xact_lock(2, ?::int)",
-                            (req.account % 2_147_483_647, req.person % 2_147_483_647))
+            if self.db.dialect == "postgresql":  # locks and the generation in one round trip
+                row = self.db.one(
+                    "SELECT pg_advisory_xact_lock(1, ?::int), pg_advisory_xact_lock(2, ?::int), "
+                    "(SELECT value FROM meta WHERE key = 'generation')",
+                    (req.account % 2_147_483_647, req.person % 2_147_483_647))
+                loaded = self.current(int(row[2]) if row is not None and row[2] is not None else 0)
+            else:
+                loaded = self.current()
             now = self.clock() - loaded.t0
             reply = loaded.service.handle(req, now)
             if reply.code != "deferred":
