@@ -98,8 +98,6 @@ def run_demo(
                 err.print(f"[bold red]load run under {label} did not complete:[/] {exc}")
             if (folder / "meta.json").exists():
                 run_dirs.append(folder)
-    else:
-        problems.append("load runs skipped (--no-load)")
     with _progress(err) as bar:
         task = bar.add_task("report: figures", total=count_figures(run_dirs))
         report = write_report(

@@ -97,3 +97,17 @@ def compare_dir(runs: dict[str, Path], tmp_path_factory: pytest.TempPathFactory)
     doc = {"scenario": "tiny-release", "seed": 7, "reps": list(range(REPS)), "variants": variants}
     (folder / "compare.json").write_text(json.dumps(doc))
     return folder
+
+
+@pytest.fixture(scope="session")
+def written(runs: dict[str, Path], tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The HTML report of both policies and the load run, with one problem to show."""
+    from reports import write_report
+
+    out = tmp_path_factory.mktemp("report") / "report.html"
+    return write_report(
+        [runs["fcfs"], runs["waiting_room"], runs["load"]],
+        out,
+        echo=None,
+        problems=["load run under lottery: <the load driver is not available>"],
+    )

@@ -11,8 +11,6 @@ from pathlib import Path
 
 import pytest
 
-from reports import write_report
-
 pytestmark = pytest.mark.browser
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -46,11 +44,10 @@ window.addEventListener('load', () => {
 
 
 @pytest.fixture(scope="module")
-def report(runs: dict[str, Path], tmp_path_factory: pytest.TempPathFactory) -> Path:
+def report(written: Path) -> Path:
     if CHROMIUM is None:
         pytest.skip("chromium is not installed (Debian package 'chromium'; .ci/system-packages.sh)")
-    out = tmp_path_factory.mktemp("browser") / "report.html"
-    write_report([runs["fcfs"], runs["waiting_room"], runs["load"]], out, echo=None)
+    out = written
     probe = out.with_name("probe.html")
     probe.write_text(out.read_text(encoding="utf-8").replace("</body>", PROBE + "</body>"), encoding="utf-8")
     return probe

@@ -5,21 +5,6 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-import pytest
-
-from reports import write_report
-
-
-@pytest.fixture(scope="module")
-def written(runs: dict[str, Path], tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("report") / "report.html"
-    return write_report(
-        [runs["fcfs"], runs["waiting_room"], runs["load"]],
-        out,
-        echo=None,
-        problems=["load run under lottery: <the load driver is not available>"],
-    )
-
 
 def test_html_is_self_contained(written: Path) -> None:
     html = written.read_text(encoding="utf-8")
