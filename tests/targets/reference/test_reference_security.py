@@ -177,3 +177,16 @@ def test_bad_ids_and_op_names_are_refused(two: Any) -> None:
     assert c.post("/v1/accounts", json={"account": 5, "password": "short", "persons": [1]}).status_code == 422
     too_many = c.post("/v1/accounts", json={"account": 5, "password": "x" * 8, "persons": list(range(1, 10))})
     assert too_many.status_code == 422
+
+
+def test_waiting_room_token_is_bound_to_the_account(tmp_path: Any) -> None:
+    c = _client(tmp_path, policies=[{"name": "waiting_room", "params": {"open_s": -100, "rate_per_s": 1000}}])
+    alice, mallory = _register(c, 1, [11]), _register(c, 2, [21])
+    r = c.post("/v1/ops/enter_queue", json={}, headers=alice)
+    if r.json()["code"] == "queued":  # admitted a few ms later
+        time.sleep(float(r.json().get("retry_after", 0.01)) + 0.01)
+        r = c.post("/v1/ops/enter_queue", json={}, headers=alice)
+    token = r.json()["token"]
+    stolen = c.post("/v1/holds", json={"session": "s1", "token": token}, headers=mallory)
+    assert (stolen.status_code, stolen.json()["code"]) == (428, "waiting_room")
+    assert c.post("/v1/holds", json={"session": "s1", "token": token}, headers=alice).json()["code"] == "ok"
