@@ -250,15 +250,16 @@ def run_simulation(
     :class:`~sim.domain.invariants.InvariantViolation` if the ledger broke an invariant.
 
     If ``timings`` is given it is filled with wall seconds per phase (``setup``: population and
-    driver, ``loop``: the event loop, ``records``: Arrow tables and the invariant check)."""
-    clock = time.perf_counter
-    t0 = clock()
+    driver, ``loop``: the event loop, ``records``: Arrow tables and the invariant check), and
+    with this process's CPU seconds per phase (``cpu_setup`` …)."""
+    clock, cpu = time.perf_counter, time.process_time
+    t0, c0 = clock(), cpu()
     drv = _Driver(sc, replication)
     pop: Population = build_population(sc, drv.streams)
     drv.start_all(pop.agents)
-    t1 = clock()
+    t1, c1 = clock(), cpu()
     drv.run()
-    t2 = clock()
+    t2, c2 = clock(), cpu()
     label = "+".join(p.label for p in sc.policies)
     stamp = {"scenario": sc.name, "policy": label, "seed": sc.seed, "rep": replication}
     bookings = drv.events.to_arrow(stamp)
@@ -285,5 +286,7 @@ def run_simulation(
         drv.outcomes.to_arrow(stamp),
     )
     if timings is not None:
-        timings.update(setup=t1 - t0, loop=t2 - t1, records=clock() - t2)
+        t3, c3 = clock(), cpu()
+        timings.update(setup=t1 - t0, loop=t2 - t1, records=t3 - t2,
+                       cpu_setup=c1 - c0, cpu_loop=c2 - c1, cpu_records=c3 - c2)
     return records
