@@ -82,7 +82,7 @@ def _ratio(num: list[float], den: list[float]) -> float:
     return float(statistics.median([a / b for a, b in zip(num, den, strict=True)]))
 
 
-def _throughput(sc: Scenario, runs: int, tick: Callable[[], None]) -> dict[str, Any]:
+def _throughput(sc: Scenario, runs: int, tick: Callable[..., None]) -> dict[str, Any]:
     throughput_run(sc)  # warm-up: imports, policy registry, first allocations
     tick()
     sims, refs = [], []
@@ -137,12 +137,13 @@ def bench_sim(sc: Scenario, runs: int, agents: int,
     """Measure throughput (``runs`` runs) and, if ``agents`` > 0, peak memory; the JSON result."""
     facts = machine()  # before pinning: how many CPUs the machine offers
     cpu = pin_one_core()
-    steps = 2 * runs + 1 + (agents > 0)
-    task = progress.add_task("bench sim", total=steps) if progress is not None else None
+    steps = 2 * runs + 1 + 2 * (agents > 0)
+    task = progress.add_task(f"bench sim: {sc.name} × {runs} runs, SimPy reference",
+                             total=steps) if progress is not None else None
 
-    def tick() -> None:
+    def tick(what: str | None = None) -> None:
         if progress is not None and task is not None:
-            progress.advance(task)
+            progress.update(task, advance=1, description=what)
 
     load_before = os.getloadavg()
     result: dict[str, Any] = {
@@ -155,6 +156,7 @@ def bench_sim(sc: Scenario, runs: int, agents: int,
         "machine": {**facts, "loadavg_1m_before_after": [load_before[0], os.getloadavg()[0]]},
     }
     if agents > 0:
+        tick(f"bench sim: peak memory of {agents:,} agents (one run in a child process)")
         result["memory"] = _memory(sc, agents)
         tick()
     return result
