@@ -43,7 +43,13 @@ QUICK: dict[str, tuple[str, ...]] = {
     "service": ("--runs", "2", "--duration", "2", "--no-postgres"),
     "load": ("--repeats", "1", "--wrk-seconds", "2"),
 }
-_RATIO_MARKERS = ("ratio", "_vs_", "_over_")
+_RATIO_INFIXES = ("_vs_", "_over_")
+
+
+def _names_ratio(key: str) -> bool:
+    """``ratio``, ``ratios``, ``ratio_x``, ``x_ratio``, ``a_vs_b``, ``a_over_b`` (not ``duration``)."""
+    return key in ("ratio", "ratios") or key.startswith("ratio_") or key.endswith("_ratio") or \
+        any(infix in key for infix in _RATIO_INFIXES)
 
 
 def _is_number(x: Any) -> bool:
@@ -58,7 +64,7 @@ def collect_ratios(doc: Any, prefix: str = "") -> dict[str, float]:
             path = f"{prefix}.{key}" if prefix else str(key)
             if isinstance(value, Mapping | list):
                 out.update(collect_ratios(value, path))
-            elif _is_number(value) and any(m in path for m in _RATIO_MARKERS):
+            elif _is_number(value) and any(_names_ratio(k) for k in path.split(".")):
                 out[path] = float(value)
     elif isinstance(doc, list):
         for i, value in enumerate(doc):

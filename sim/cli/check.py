@@ -18,7 +18,6 @@ from rich.table import Table
 from sim.cli.errors import UsageError, user_errors
 from sim.gates.check import CheckError, CheckOptions, CheckOutput, run_check
 from sim.gates.values import MetricValue
-from sim.scenario.loader import load_scenario
 
 __all__ = ["register"]
 
@@ -54,24 +53,12 @@ def _print(console: Console, out: CheckOutput) -> None:
 
 
 def _run(opts: CheckOptions) -> CheckOutput:
-    if opts.kind != "simulate":
-        return run_check(opts)
-    reps = load_scenario(opts.scenario).replications  # for the bar only; --set may change it
-    progress = Progress(
-        TextColumn("[bold]{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=Console(stderr=True),
-        transient=True,
-    )
+    progress = Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
+                        TimeElapsedColumn(), console=Console(stderr=True), transient=True)
+    label = "replications" if opts.kind == "simulate" else "load run: agents finished"
     with progress:
-        task = progress.add_task("replications", total=reps)
-        out = run_check(
-            opts,
-            on_rep=lambda r: progress.update(task, completed=r.rep + 1, total=max(reps, r.rep + 1)),
-        )
-    return out
+        task = progress.add_task(label, total=None)
+        return run_check(opts, lambda done, total: progress.update(task, completed=done, total=total))
 
 
 def check(

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from sim.experiments import Replication, RunDir
+from sim.experiments import RunDir
 from sim.gates.baseline import Baseline, BaselineError, compare, parse_tolerances
 from sim.gates.evaluate import GateConfigError, evaluate_gates, timing_trusted
 from sim.gates.expression import KINDS, Gate, parse_gate_table
@@ -24,7 +24,10 @@ from sim.scenario.loader import load_scenario, resolve_path
 from sim.scenario.model import Scenario
 from sim.scenario.overrides import parse_set_options
 
-__all__ = ["CheckError", "CheckOptions", "CheckOutput", "run_check"]
+__all__ = ["CheckError", "CheckOptions", "CheckOutput", "OnProgress", "run_check"]
+
+OnProgress = Callable[[int, int], None]
+"""Called with (done, total): replications of a simulate check, agents finished of a load check."""
 
 
 class CheckError(ValueError):
@@ -82,10 +85,11 @@ def _measure(
     opts: CheckOptions,
     folder: Path,
     source: str,
-    on_rep: Callable[[Replication], None] | None,
+    on_progress: OnProgress | None,
 ) -> Measured:
     run_dir = _run_dir(folder)
     if opts.kind == "simulate":
+        on_rep = (lambda r: on_progress(r.rep + 1, sc.replications)) if on_progress else None
         return measure_simulate(sc, run_dir, source, on_done=on_rep)
     from sim.gates.measure_load import measure_load  # imports the load driver only when needed
 
@@ -101,6 +105,8 @@ def _measure(
             command=command,
             source=source,
             admin_token=token,
+            progress=(lambda c: on_progress(c.get("finished", 0), c.get("agents", 0)))
+            if on_progress else None,
         )
     except (RuntimeError, ValueError, OSError) as exc:  # target down, workers lost, bad URL
         raise CheckError(f"load run of {sc.name!r} could not be carried out: {exc}") from None
@@ -172,10 +178,10 @@ def _judge(
 
 
 def run_check(
-    opts: CheckOptions, on_rep: Callable[[Replication], None] | None = None
+    opts: CheckOptions, on_progress: OnProgress | None = None
 ) -> CheckOutput:
     """Run, judge and write one check. Raises :class:`CheckError` (or the scenario loader's
-    ``ScenarioError``) for anything the user must fix; ``on_rep`` sees each replication."""
+    ``ScenarioError``) for anything the user must fix; ``on_progress`` sees the progress."""
     if opts.kind not in KINDS:
         raise CheckError(f"--kind {opts.kind!r} is not a run kind; allowed: {', '.join(KINDS)}")
     try:
@@ -190,7 +196,7 @@ def run_check(
                 f"(add gates: {{{opts.kind}: [...]}})"
             )
         folder = _out_dir(opts.out, sc, opts.kind)
-        measured = _measure(sc, opts, folder, str(source), on_rep)
+        measured = _measure(sc, opts, folder, str(source), on_progress)
         result = _judge(sc, opts, measured, baseline)
     except (GateConfigError, BaselineError) as exc:
         raise CheckError(str(exc)) from None

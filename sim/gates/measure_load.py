@@ -17,7 +17,7 @@ Importing this module imports Locust (through the load driver), so the CLI impor
 
 from __future__ import annotations
 
-from sim.drivers.load.harness import LoadReport, load_run  # first: locust's gevent patching
+from sim.drivers.load.harness import LoadReport, Progress, load_run  # first: gevent patching
 
 # isort: split
 
@@ -99,11 +99,12 @@ def measure_load(
     command: list[str] | None = None,
     source: str | None = None,
     admin_token: str | None = None,
+    progress: Progress | None = None,
 ) -> Measured:
     """One load run of ``sc`` against ``target`` with the reference probed around it."""
     with target_for(target, command, admin_token) as tgt:
         before = probe_latency_ms(tgt.base_url, reference_path)
-        report = load_run(sc, tgt, processes=processes)
+        report = load_run(sc, tgt, processes=processes, progress=progress)
         after = probe_latency_ms(tgt.base_url, reference_path)
     _write(run_dir, sc, report, source)
     values = {**report.metrics, **violation_counts(report.violations)}

@@ -14,13 +14,14 @@ from sim.bench import suite
 SIM = {"benchmark": "sim", "throughput": {"req_per_s": {"median": 90_000.0}},
        "ratio": {"req_per_s_over_timeouts_per_s": 0.25}, "goals": {"req_per_s_met": False}}
 SERVICE = {"servers": [{"name": "sqlite", "holds_per_s": 3100.0, "p99_vs_trivial": 1.4}],
+           "load": {"duration_s": 2.0}, "cpu_ratio": 0.5,
            "sqlite_vs_trivial": 0.62, "goals": {"sqlite_1_worker >= 50% of trivial": True}}
 
 
 def test_ratios_are_collected_by_dotted_path_and_nothing_else() -> None:
     ratios = suite.collect_ratios({"sim": SIM, "service": SERVICE})
     assert ratios == {"sim.ratio.req_per_s_over_timeouts_per_s": 0.25,
-                      "service.servers.0.p99_vs_trivial": 1.4,
+                      "service.servers.0.p99_vs_trivial": 1.4, "service.cpu_ratio": 0.5,
                       "service.sqlite_vs_trivial": 0.62}
 
 

@@ -33,7 +33,7 @@ policies: [fcfs]
 gates:
   # a generous lag limit: these tests share 2 cores with whatever else runs; a lagging generator
   # would make the latency verdicts inconclusive (tested in test_gate_evaluate.py)
-  load: ["overbooked == 0", "latency_corrected_p50_ms < 250", "generator_lag_p99_ms < 2000"]
+  load: ["overbooked == 0", "latency_corrected_p50_ms < 500", "generator_lag_p99_ms < 2000"]
 """
 
 
@@ -52,7 +52,7 @@ def check(sc: Path, out: Path, *, target: str | None = None, delay_ms: float = 0
     if target is None:
         command = (sys.executable, str(SLOWED), "--port", "{port}", "--dir", "{dir}",
                    "--delay-ms", str(delay_ms), "--health-ms", str(health_ms))
-    opts = CheckOptions(str(sc), "load", baseline, save, ("latency_corrected_p50_ms=0.15",), (),
+    opts = CheckOptions(str(sc), "load", baseline, save, ("latency_p50_ms=0.12",), (),
                         out, report=False, target=target, command=command)
     return run_check(opts).result
 
@@ -63,35 +63,46 @@ def statuses(result: CheckResult) -> dict[str, str]:
     }
 
 
-def test_naive_target_fails_overbooked_gate(tmp_path: Path) -> None:
+def test_naive_target_fails_overbooked_gate_and_passes_the_latency_gate(tmp_path: Path) -> None:
     result = check(scenario(tmp_path, 150, 40), tmp_path / "naive", target="naive")
-    assert statuses(result)["overbooked"] == "fail"
-    assert result.metrics["overbooked"].mean > 0 and result.exit_code == 1
+    got = statuses(result)
+    assert got["overbooked"] == "fail" and result.metrics["overbooked"].mean > 0
+    assert got["latency_corrected_p50_ms"] == "pass"  # a fast target passes the latency gate
+    assert result.exit_code == 1
+
+
+# Delays are large beside this machine's own overhead (which grows under load: up to ~70 ms at
+# p50 on 2 busy cores), so a 30 % slowdown stays well outside the 12 % tolerance and a uniformly
+# slower machine well inside it. The service is compared on latency_p50_ms (from the actual
+# send), which generator stalls do not touch; the absolute gate is on the corrected latency.
+BASE_MS, HEALTH_MS, SLOWER = 400.0, 80.0, 1.3
 
 
 def test_slowed_service_fails_latency_gate_and_baseline_but_slower_machine_only_the_gate(
     tmp_path: Path,
 ) -> None:
-    sc = scenario(tmp_path, 60, 8)
+    sc = scenario(tmp_path, 60, 4)  # bot lanes send once a second: slower than any answer here
     base = tmp_path / "baseline.json"
-    first = check(sc, tmp_path / "base", delay_ms=200, health_ms=40, save=base)
-    assert statuses(first) == {"overbooked": "pass", "latency_corrected_p50_ms": "pass",
-                               "generator_lag_p99_ms": "pass"}, first.to_dict()["gates"]
-    assert first.exit_code == 0
-    assert first.references["reference_latency_ms"] >= 40
+    first = check(sc, tmp_path / "base", delay_ms=BASE_MS, health_ms=HEALTH_MS, save=base)
+    got = statuses(first)
+    assert got["overbooked"] == "pass" and got["generator_lag_p99_ms"] == "pass", got
+    assert first.references["reference_latency_ms"] >= HEALTH_MS
 
-    # the service alone is 30 % slower: the absolute gate and the baseline both catch it
-    slower_service = check(sc, tmp_path / "service", delay_ms=260, health_ms=40, baseline=base)
+    # the service alone is 30 % slower: every answer takes ≥ 520 ms, so the absolute gate
+    # (< 500) fails by construction, and the baseline sees the ratio to the reference grow
+    slower_service = check(sc, tmp_path / "service", delay_ms=BASE_MS * SLOWER,
+                           health_ms=HEALTH_MS, baseline=base)
     got = statuses(slower_service)
     assert got["latency_corrected_p50_ms"] == "fail", slower_service.to_dict()["gates"]
-    assert got["regression:latency_corrected_p50_ms"] == "fail"
+    assert got["regression:latency_p50_ms"] == "fail", slower_service.to_dict()["regressions"]
     assert slower_service.exit_code == 1
 
     # the whole machine is 30 % slower (the reference endpoint too): no regression; the absolute
     # gate still fails, as an absolute limit should
-    slower_machine = check(sc, tmp_path / "machine", delay_ms=260, health_ms=52, baseline=base)
+    slower_machine = check(sc, tmp_path / "machine", delay_ms=BASE_MS * SLOWER,
+                           health_ms=HEALTH_MS * SLOWER, baseline=base)
     got = statuses(slower_machine)
-    assert got["regression:latency_corrected_p50_ms"] == "pass", slower_machine.to_dict()["regressions"]
+    assert got["regression:latency_p50_ms"] == "pass", slower_machine.to_dict()["regressions"]
     assert got["latency_corrected_p50_ms"] == "fail"
 
 
