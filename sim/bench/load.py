@@ -216,9 +216,12 @@ def register(bench_app: typer.Typer) -> None:
             result = bench_load(
                 repeats, wrk_seconds, lambda msg: status.update(f"load driver: {msg}")
             )
-        Console().print(_table(result))
+        from sim.cli.load import wide_console
+
+        console = wide_console()
+        console.print(_table(result))
         goal = "met" if result["goal_met"] else "NOT met"
-        Console().print(
+        console.print(
             f"goal p99 ≤ {LAG_GOAL_MS:.0f} ms with 2 processes: {goal} "
             f"(1-min load average before/after: "
             f"{result['load_average_1min_before_after'][0]:.1f}/"

@@ -6,10 +6,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
 from sim.cli.errors import UsageError, user_errors
+from sim.cli.load import wide_console
 from sim.cli.metric_table import format_value
 
 __all__ = ["register"]
@@ -86,7 +86,7 @@ def calibrate(
                     cal = measure(client, the_adapter, _admin_token(admin_token_file), n=samples)
         except (TargetError, httpx.HTTPError, RuntimeError) as exc:
             raise UsageError(f"calibration failed: {exc}") from None
-        console = Console()
+        console = wide_console()
         console.print(_table(cal))
         text = cal.to_yaml()
         if out is not None:

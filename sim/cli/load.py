@@ -26,7 +26,14 @@ from sim.scenario.loader import load_scenario, resolve_path
 from sim.scenario.model import Scenario
 from sim.scenario.overrides import OverrideError, parse_set_options
 
-__all__ = ["ADMIN_TOKEN_ENV", "KEY_METRICS", "register", "resolve_scenario", "timing_table"]
+__all__ = [
+    "ADMIN_TOKEN_ENV",
+    "KEY_METRICS",
+    "register",
+    "resolve_scenario",
+    "timing_table",
+    "wide_console",
+]
 
 ADMIN_TOKEN_ENV = "SLOTGRAB_ADMIN_TOKEN"
 KEY_METRICS = (
@@ -81,6 +88,13 @@ def timing_table(timing: dict[str, Any], title: str = "timing (ms, HdrHistogram)
             ),
         )
     return table
+
+
+def wide_console() -> Console:
+    """A console for result tables: 120 columns when output is not a terminal (logs, CI), so
+    metric names are not cut."""
+    console = Console()
+    return console if console.is_terminal else Console(width=120)
 
 
 def _metrics_table(metrics: dict[str, float], title: str) -> Table:
@@ -192,7 +206,7 @@ def load(
             emulate_rtt=not no_rtt,
         )
         _write(run_dir, sc, report, str(source))
-        console = Console()
+        console = wide_console()
         console.print(
             _metrics_table(
                 report.metrics,

@@ -27,7 +27,7 @@ from rich.table import Table
 from scipy import stats as scipy_stats
 
 from sim.cli.errors import UsageError, user_errors
-from sim.cli.load import resolve_scenario, timing_table
+from sim.cli.load import resolve_scenario, timing_table, wide_console
 from sim.cli.metric_table import format_value
 from sim.experiments.aggregate import MetricStats
 from sim.experiments.rundir import default_run_dir
@@ -241,7 +241,7 @@ def twin(
         except (RuntimeError, OSError, ValueError) as exc:
             raise UsageError(f"twin of {sc.name!r} could not be carried out: {exc}") from None
         rows = compare(sim, summaries[0], report.metrics)
-        console = Console()
+        console = wide_console()
         console.print(
             _table(rows, f"{sc.name} · simulated ({reps} reps, calibrated) vs load run (rep 0)")
         )
