@@ -253,7 +253,7 @@ def twin(
         doc = {
             "scenario": sc.name,
             "reps": reps,
-            "calibration": _json_safe(calibrated.service.model_dump(mode="json")),
+            "calibration": _json_safe(calibrated.service.model_dump(mode="json", by_alias=True)),
             "rows": [
                 {**asdict(r), "diff": r.diff, "in_ci": r.in_ci, "in_pi": r.in_pi} for r in rows
             ],
