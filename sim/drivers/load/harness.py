@@ -97,8 +97,7 @@ def load_run(
         "processes": result.processes,
         "users": result.users,
         "wall_s": result.wall_s,
-        "window_s": sc.horizon.after_s
-        - min(0.0, float(result.starts.column("planned")[0]) if len(result.starts) else 0.0),
+        "window_s": sc.horizon.after_s - min(0.0, *result.starts.column("planned")),
         "agent_errors": result.errors,
     }
     records = RunRecords(
