@@ -119,11 +119,13 @@ class ShardRun:
             if spec.arrival > self.end:  # the simulator never starts these either
                 return
             planned = max(spec.arrival, self.first)
+            # build the generator and its random stream before the start, not in the burst
+            gen = script_for(spec.role)(spec, self.streams.generator("agent", spec.agent))
             self.sleep_until(planned)
             self.starts.append(spec.agent, planned, self.now())
             tally = _Tally()
             try:
-                outcome, t_end = self._run(spec, send, planned, tally)
+                outcome, t_end = self._run(spec, gen, send, planned, tally)
             except Exception as exc:  # a broken adapter or target must not hang the run
                 self.errors.append(f"agent {spec.agent}: {type(exc).__name__}: {exc}")
                 outcome, t_end = Outcome("error", detail=str(exc)), self.now()
@@ -144,9 +146,8 @@ class ShardRun:
                 self.done.set()
 
     def _run(
-        self, spec: AgentSpec, send: Send, planned: float, tally: _Tally
+        self, spec: AgentSpec, gen: Any, send: Send, planned: float, tally: _Tally
     ) -> tuple[Outcome, float]:
-        gen = script_for(spec.role)(spec, self.streams.generator("agent", spec.agent))
         resp: Response | None = None
         try:
             while True:
