@@ -70,7 +70,7 @@ def load_timing_figure(
     _mix_panel(axes[2], planned, column(requests, "code"), win)
     for ax in axes:
         ax.axvline(0.0, color="black", linestyle="--", linewidth=1.0, label="T0 (release)")
-        ax.legend(loc="upper right", fontsize=8, framealpha=0.9, ncols=2)
+        ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, frameon=False)
         ax.grid(alpha=0.3)
         ax.set_xlim(win.start, win.end)
     axes[-1].set_xlabel("planned send time relative to release T0 (s)")

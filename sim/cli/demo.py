@@ -1,9 +1,10 @@
 """``slotgrab demo`` (``make demo``): the whole story of slotgrab in about two minutes.
 
-1. compares the headline policies on ``release-peak`` in the simulator (policies × seeds on
-   both cores);
-2. runs a short load run of the same scenario (a tenth of the patients, the minute around T0)
-   against the reference service on SQLite, under FCFS and under the best policy of step 1;
+1. compares the headline policies on ``release-peak`` in the simulator (the scenario's
+   ``compare:`` list × 4 seeds, with the compare runner on both cores);
+2. runs a short load run of the same scenario (a tenth of the patients, from 5 s before T0 to
+   10 s after) against the reference service on SQLite, with ``slotgrab load``, under FCFS and
+   under the best policy of step 1;
 3. writes one HTML report of everything, prints a conclusion table and the report's path.
 
 A part that is missing or fails (e.g. the load driver cannot start the service) is named on
@@ -14,6 +15,7 @@ run, and the exit code is 1.
 from __future__ import annotations
 
 import math
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -65,11 +67,11 @@ def run_demo(
     out: Path,
     *,
     scenario: str = "release-peak",
-    reps: int = 5,
+    reps: int = 4,
     policies: int | None = None,
     load: bool = True,
     load_share: float = 0.1,
-    load_seconds: float = 15.0,
+    load_seconds: float = 10.0,
     workers: int = 2,
     console: Console | None = None,
 ) -> DemoResult:
@@ -82,22 +84,28 @@ def run_demo(
     err = console or Console(stderr=True)
     sc = load_scenario(scenario)
     stacks = _headline(sc)[: policies or None]
+    t0 = time.perf_counter()
     with _progress(err) as bar:
-        task = bar.add_task(f"simulator: {len(stacks)} policies × {reps} seeds", total=len(stacks) * reps + 2)
+        what = f"simulator: {len(stacks)} policies × {reps} seeds"
+        task = bar.add_task(what, total=len(stacks) * reps + 2)
         compared = compare_policies(sc, stacks, reps, out / "compare", workers, on_done=lambda: bar.advance(task))
-    err.print(f"simulator: best policy {compared.best} (of {len(stacks)}, {reps} seeds each)")
+    err.print(f"{what} in {time.perf_counter() - t0:.0f} s; best: {compared.best}")
     run_dirs, problems = [compared.folder], []
     if load:
         by_label = {"+".join(p.label for p in st): st for st in stacks}
+        by_label.setdefault("fcfs", (PolicySpec(name="fcfs"),))
         for label in dict.fromkeys(["fcfs", compared.best]):
             folder = out / "load" / _folder(label)
+            t1 = time.perf_counter()
             try:
                 run_load_step(scenario, by_label[label], _short(sc, load_share, load_seconds), folder)
+                err.print(f"load run under {label} in {time.perf_counter() - t1:.0f} s")
             except LoadStepError as exc:
                 problems.append(f"load run under {label}: {exc}")
                 err.print(f"[bold red]load run under {label} did not complete:[/] {exc}")
             if (folder / "meta.json").exists():
                 run_dirs.append(folder)
+    t2 = time.perf_counter()
     with _progress(err) as bar:
         task = bar.add_task("report: figures", total=count_figures(run_dirs))
         report = write_report(
@@ -108,6 +116,7 @@ def run_demo(
             echo=None,
             on_figure=lambda _key: bar.advance(task),
         )
+    err.print(f"report in {time.perf_counter() - t2:.0f} s; demo in {time.perf_counter() - t0:.0f} s")
     return DemoResult(report, run_dirs, compared.best, problems)
 
 
@@ -117,7 +126,7 @@ def _headline(sc: Scenario) -> list[tuple[PolicySpec, ...]]:
 
 def _short(sc: Scenario, share: float, seconds: float) -> dict[str, Any]:
     """Overrides for the load run: the same race, fewer patients, the seconds around T0."""
-    overrides: dict[str, Any] = {"horizon.before_s": 10, "horizon.after_s": seconds}
+    overrides: dict[str, Any] = {"horizon.before_s": 5, "horizon.after_s": seconds}
     for seg in sc.patients:
         overrides[f"patients.{seg.segment}.count"] = max(1, math.ceil(seg.count * share))
     return overrides
@@ -129,11 +138,11 @@ def _folder(label: str) -> str:
 
 def demo(
     out: Path | None = typer.Option(None, "--out", help="Folder for the runs and the report."),
-    reps: int = typer.Option(5, "--reps", min=2, max=100, help="Seeds per policy in the simulator."),
+    reps: int = typer.Option(4, "--reps", min=2, max=100, help="Seeds per policy in the simulator."),
     policies: int | None = typer.Option(None, "--policies", min=2, help="Only the first N headline policies."),
     load: bool = typer.Option(True, "--load/--no-load", help="Run the short load runs."),
     load_seconds: float = typer.Option(
-        15.0, "--load-seconds", min=5, max=120, help="Seconds after T0 that a load run covers."
+        10.0, "--load-seconds", min=5, max=120, help="Seconds after T0 that a load run covers."
     ),
     load_share: float = typer.Option(
         0.1,
