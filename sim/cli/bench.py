@@ -17,6 +17,7 @@ BENCHMARKS = (
     "suite",
     "service",
     "load",
+    "compare",
 )
 
 

@@ -1,0 +1,97 @@
+"""``slotgrab bench compare``: the comparison matrix on local cores vs one process.
+
+Runs the same matrix (policies × seeds of a scenario) alternately with ``--workers 1`` (the
+reference, in this process) and with a process pool of ``--workers`` processes, ``--runs``
+times each; reports the median wall time of each, their ratio (the speed-up), the CPU seconds
+per cell of the sequential runs (what the cores must supply), and whether the parallel
+summaries were identical to the sequential ones in every run.
+"""
+
+from __future__ import annotations
+
+import math
+import multiprocessing
+import time
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+import typer
+from rich.console import Console
+
+from sim.bench.measure import machine, spread, write_json
+from sim.experiments.matrix import MatrixResult, Variant, run_matrix
+from sim.scenario.loader import load_scenario, resolve_path
+from sim.scenario.model import Scenario
+
+__all__ = ["register"]
+
+DEFAULT_POLICIES = ("fcfs", "randomized_release", "lottery", "waiting_room", "captcha",
+                    "{rate_limit: {key: ip}}")
+
+
+def _same(a: MatrixResult, b: MatrixResult) -> bool:
+    def eq(x: float, y: float) -> bool:
+        return x == y or (math.isnan(x) and math.isnan(y))
+
+    return all(sa.keys() == sb.keys() and all(eq(sa[k], sb[k]) for k in sa)
+               for ra, rb in zip(a.summaries, b.summaries, strict=True)
+               for sa, sb in zip(ra, rb, strict=True))
+
+
+def _timed(base: Scenario, variants: list[Variant], reps: list[int],
+           workers: int) -> tuple[MatrixResult, float, float]:
+    """(result, wall seconds, CPU seconds of this process) of one matrix run."""
+    wall, cpu = time.perf_counter(), time.process_time()
+    if workers == 1:
+        result = run_matrix(base, variants, reps)
+    else:
+        ctx = multiprocessing.get_context("forkserver")
+        ctx.set_forkserver_preload(["sim.experiments.matrix"])
+        with ProcessPoolExecutor(workers, mp_context=ctx) as pool:
+            result = run_matrix(base, variants, reps, pool)
+    return result, time.perf_counter() - wall, time.process_time() - cpu
+
+
+def bench_compare(
+    scenario: str = typer.Argument("release-peak", help="Scenario file or shipped name."),
+    policy: list[str] | None = typer.Option(None, "--policy", help="Stacks (default: six)."),
+    seeds: int = typer.Option(20, "--seeds", min=1, help="Replications per policy."),
+    workers: int = typer.Option(2, "--workers", min=2, help="Processes of the parallel run."),
+    runs: int = typer.Option(3, "--runs", min=1, help="Runs of each (medians are reported)."),
+    out: Path | None = typer.Option(None, "--out", help="Write the results as JSON here."),
+) -> None:
+    """Speed-up of ``slotgrab compare`` on local cores vs one process (medians)."""
+    from sim.cli.compare import parse_policy
+
+    base = load_scenario(resolve_path(scenario))
+    variants = [Variant(parse_policy(base, p)) for p in (policy or DEFAULT_POLICIES)]
+    reps = list(range(seeds))
+    console = Console()
+    seq_wall, par_wall, cpu_per_cell, identical = [], [], [], True
+    cells = len(variants) * len(reps)
+    for k in range(runs):
+        seq, t_seq, cpu = _timed(base, variants, reps, 1)
+        par, t_par, _ = _timed(base, variants, reps, workers)
+        identical &= _same(seq, par)
+        seq_wall.append(t_seq)
+        par_wall.append(t_par)
+        cpu_per_cell.append(cpu / cells)
+        console.print(f"run {k + 1}/{runs}: {cells} cells, 1 process {t_seq:.1f} s, "
+                      f"{workers} processes {t_par:.1f} s (×{t_seq / t_par:.2f})")
+    doc = {
+        "benchmark": "compare", "scenario": base.name, "variants": [v.label for v in variants],
+        "seeds": seeds, "cells": cells, "workers": workers, "machine": machine(),
+        "sequential_wall_s": spread(seq_wall), "parallel_wall_s": spread(par_wall),
+        "speedup_median": spread(seq_wall)["median"] / spread(par_wall)["median"],
+        "cpu_s_per_cell": spread(cpu_per_cell), "parallel_identical": identical,
+    }
+    console.print(f"median: 1 process {doc['sequential_wall_s']['median']:.1f} s, {workers} "
+                  f"processes {doc['parallel_wall_s']['median']:.1f} s, speed-up "
+                  f"×{doc['speedup_median']:.2f}; CPU per cell "
+                  f"{doc['cpu_s_per_cell']['median']:.2f} s; identical results: {identical}")
+    write_json(doc, out)
+
+
+def register(bench_app: typer.Typer) -> None:
+    """Add ``bench compare``."""
+    bench_app.command("compare")(bench_compare)
