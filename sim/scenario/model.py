@@ -241,7 +241,7 @@ class ServiceModel(_Frozen):
     backlog: int = Field(512, ge=0, description="queued requests beyond this are rejected (503)")
     timeout_s: float = Field(10.0, gt=0, description="client gives up waiting after this")
     service_ms: dict[str, DistField] = Field(
-        default_factory=lambda: {
+        default_factory=lambda: {  # type: ignore[arg-type]  # mypy: dict is invariant
             "list_sessions": Exponential(dist="exponential", mean=1.0),
             "hold": Exponential(dist="exponential", mean=2.0),
             "confirm": Exponential(dist="exponential", mean=3.0),
