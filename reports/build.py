@@ -7,6 +7,7 @@ its timing figure, and a twin figure when a simulator run measured the same poli
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -78,7 +79,7 @@ def build_report(
         runs,
         summary_table(columns),
         figures,
-        _conclusions(samples, best),
+        _conclusions(samples, best) + _load_conclusions(load_runs),
         list(problems),
         best,
     )
@@ -274,6 +275,24 @@ def _backlog(scenario: dict[str, Any]) -> int | None:
 def _markup(scenario: dict[str, Any]) -> float | None:
     markups: list[Any] = [b.get("markup") for b in scenario.get("bots", []) if isinstance(b, dict) and b.get("markup")]
     return float(markups[0]) if markups else None
+
+
+def _load_conclusions(load_runs: list[Run]) -> list[str]:
+    """One line per load run: who got the slots, the honest p99 latency, broken invariants."""
+    lines = []
+    for run in load_runs:
+        for policy, reps in run.samples.items():
+            m = reps[0] if reps else {}
+            parts = [
+                f"bot share {m.get('bot_share', math.nan):.1%}",
+                f"patient success {m.get('patient_success', math.nan):.2%}",
+            ]
+            if "latency_corrected_p99_ms" in m:
+                parts.append(f"p99 latency from the planned send {m['latency_corrected_p99_ms']:.0f} ms")
+            if "invariant_violations" in m:
+                parts.append(f"invariant violations {m['invariant_violations']:.0f}")
+            lines.append(f"Load run under {policy}: " + ", ".join(parts))
+    return lines
 
 
 def _conclusions(samples: dict[str, list[dict[str, float]]], best: str | None) -> list[str]:

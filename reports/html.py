@@ -23,7 +23,7 @@ h2{font-size:20px;margin:36px 0 10px;border-bottom:1px solid #ddd;padding-bottom
 .sub{color:#555;margin:0 0 16px}
 .scroll{overflow-x:auto;max-width:100%}
 table{border-collapse:collapse;font-size:14px}
-th,td{border:1px solid #ddd;padding:4px 8px;text-align:right;vertical-align:top}
+th,td{border:1px solid #ddd;padding:4px 8px;text-align:right;vertical-align:top;white-space:nowrap}
 th:first-child,td:first-child{text-align:left}
 thead th{background:#f0f0ee}
 figure{margin:22px 0;max-width:100%}
@@ -35,7 +35,8 @@ pre{background:#f7f7f7;border:1px solid #e3e3e3;padding:10px;font-size:12.5px;
 .ok{background:#eef7ee;border:1px solid #b9dcb9}.warn{background:#fff4e5;border:1px solid #f0c17a}
 ul{margin:4px 0 4px 20px;padding:0}
 td.k{font-family:ui-monospace,Menlo,Consolas,monospace;white-space:nowrap}
-td.v{text-align:left;font-family:ui-monospace,Menlo,Consolas,monospace;overflow-wrap:anywhere}
+td.v{text-align:left;font-family:ui-monospace,Menlo,Consolas,monospace;white-space:normal;
+  overflow-wrap:anywhere}
 nav a{margin-right:14px}
 """
 

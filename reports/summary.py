@@ -35,7 +35,7 @@ ROWS = (
     Row("time_to_book_p50_s", "Time to book, median", "s", 1.0),
     Row("jain_index", "Jain's index across segments", "", 1.0, 3),
     Row("scalper_profit", "Scalper profit", "¥", 1.0, 0),
-    Row("break_even_markup", "Break-even markup", "¥", 1.0, 0),
+    Row("break_even_markup", "Break-even markup (× face price)", "×", 1.0, 1),
     Row("peak_rps", "Peak requests/s", "", 1.0, 0),
     Row("overloaded_rate", "Requests rejected (503)", "%", 100.0, 2),
     Row("timeout_rate", "Requests timed out", "%", 100.0, 2),

@@ -26,15 +26,12 @@ __all__ = ["CompareOutcome", "compare_policies", "record_folder"]
 
 @dataclass(frozen=True)
 class CompareOutcome:
-    """The comparison's folder, its variants best first, and the variant ranked first."""
+    """The comparison's folder, its variants in the compare runner's ranking (lowest bot share
+    first), and the best variant by the demo's criterion."""
 
     folder: Path
     ranked: list[str]
-
-    @property
-    def best(self) -> str:
-        """The compare runner's rank 1 (lowest bot share, then highest patient success)."""
-        return self.ranked[0]
+    best: str
 
 
 def record_folder(label: str) -> str:
@@ -55,8 +52,10 @@ def compare_policies(
     out: Path,
     workers: int = 2,
     on_done: Callable[[], None] | None = None,
+    choose: Callable[[dict[str, list[dict[str, float]]]], str | None] | None = None,
 ) -> CompareOutcome:
-    """Run every stack × ``reps`` seeds; write the comparison into ``out``."""
+    """Run every stack × ``reps`` seeds; write the comparison into ``out``. ``choose`` picks the
+    best variant from the per-replication metrics (default: the compare runner's rank 1)."""
     variants = plan_variants(list(stacks), {})
     ctx = multiprocessing.get_context("forkserver")  # never fork this (threaded) process
     ctx.set_forkserver_preload(["sim.experiments.matrix"])
@@ -64,7 +63,9 @@ def compare_policies(
         result = run_matrix(sc, variants, range(reps), pool, lambda _cell: on_done and on_done())
         ranking = rank_variants(result.stats)
         ranked = [variants[r.index].label for r in ranking]
-        keep = dict.fromkeys([ranked[0], *(v.label for v in variants if v.label == "fcfs")])
+        samples = {v.label: per for v, per in zip(variants, result.summaries, strict=True)}
+        best = (choose(samples) if choose is not None else None) or ranked[0]
+        keep = dict.fromkeys([best, *(v.label for v in variants if v.label == "fcfs")])
         by_label = {v.label: v for v in variants}
         jobs = [
             pool.submit(_records, by_label[label].scenario(sc), out / "records" / record_folder(label) / "rep-000")
@@ -76,4 +77,4 @@ def compare_policies(
                 on_done()
     write_matrix(out, sc, result, ranking, {"executor": f"{workers} local processes", "kind": "compare"})
     RunDir(out).write_scenario(sc.model_copy(update={"replications": reps}))
-    return CompareOutcome(out, ranked)
+    return CompareOutcome(out, ranked, best)
