@@ -12,7 +12,7 @@ from collections.abc import Mapping
 
 import numpy as np
 import pyarrow as pa
-from matplotlib.ticker import FuncFormatter, LogLocator
+from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
 
 from reports.figure import ReportFigure, new_figure, no_data
 from reports.palette import PolicyColours
@@ -74,6 +74,7 @@ def time_to_book_figure(
         ax.set_xscale("log")
         ax.xaxis.set_major_locator(LogLocator(subs=(1.0, 2.0, 5.0)))
         ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _pos: f"{v:g}"))
+        ax.xaxis.set_minor_formatter(NullFormatter())  # "3×10¹" labels between 20 and 50 only confuse
         ax.set_ylim(0, 100)
         ax.legend(fontsize=8, loc="lower right", title="policy (successful patients)", title_fontsize=8)
         ax.grid(alpha=0.3, which="both")

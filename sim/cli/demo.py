@@ -15,6 +15,7 @@ run, and the exit code is 1.
 from __future__ import annotations
 
 import math
+import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -177,7 +178,8 @@ def demo(
             load_seconds=load_seconds,
             console=Console(stderr=True),
         )
-        console = Console()
+        # a log (CI, a file) is read wide; a terminal keeps its own width
+        console = Console(width=None if sys.stdout.isatty() else 120)
         console.print(conclusion_table(result.run_dirs, result.best))
         for problem in result.problems:
             console.print(f"[bold red]incomplete:[/] {problem}")
