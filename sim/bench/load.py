@@ -58,6 +58,7 @@ def _scenario(agents: int, arrival: dict[str, Any], after_s: float) -> Any:
                     "arrival_s": arrival,
                     "reaction_s": {"dist": "const", "value": 60},
                     "retries": 0,
+                    "rtt_ms": 0,  # no emulated network: measure the driver, not the model
                 }
             ],
         }
