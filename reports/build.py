@@ -169,6 +169,7 @@ def _figure_steps(
     for run in load_runs:
         for policy in run.policies:
             steps.append((f"load:{policy}", _load_step(run, policy)))
+            steps.append((f"timeline-load:{policy}", _timeline_step(run, policy, scenario, "load run")))
             if policy in samples and _same_race(owner[policy].scenario, run.scenario):
                 steps.append((f"twin:{policy}", _twin_step(samples[policy], owner[policy], run, policy)))
     return steps
@@ -218,7 +219,7 @@ def _timeline_step(run: Run, policy: str, scenario: dict[str, Any], where: str) 
             release_clock=str(scenario.get("release", {}).get("clock", "07:00")),
             backlog_limit=_backlog(scenario) if where == "simulator" else None,
         )
-        fig.key = f"timeline-{where}-{policy}"
+        fig.key = f"timeline-{where.replace(' ', '-')}-{policy}"
         return fig
 
     return make

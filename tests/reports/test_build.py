@@ -23,6 +23,7 @@ def test_simulate_runs_of_two_policies_and_a_load_run(runs: dict[str, Path]) -> 
         "timeline-simulator-fcfs",
         "timeline-simulator-waiting_room",
         "load-fcfs",
+        "timeline-load-run-fcfs",
         "twin-fcfs",
     ]
     assert len(seen) == count_figures(paths) == len(keys)

@@ -9,10 +9,10 @@ from pathlib import Path
 def test_html_is_self_contained(written: Path) -> None:
     html = written.read_text(encoding="utf-8")
     assert html.startswith("<!doctype html>")
-    assert len(re.findall(r'<img src="data:image/png;base64,[A-Za-z0-9+/=]{1000,}"', html)) == 8
+    assert len(re.findall(r'<img src="data:image/png;base64,[A-Za-z0-9+/=]{1000,}"', html)) == 9
     assert not re.search(r'(src|href)="(https?:)?//', html)  # nothing fetched from anywhere
     assert "<script" not in html and "<link" not in html
-    assert html.count("<figcaption>") == 8
+    assert html.count("<figcaption>") == 9
 
 
 def test_html_sections(written: Path) -> None:
