@@ -67,5 +67,6 @@ def no_data(ax: Axes, why: str) -> None:
         color="#666666",
         wrap=True,
     )
-    ax.set_xticks([])
     ax.set_yticks([])
+    if len(ax.get_shared_x_axes().get_siblings(ax)) == 1:  # a shared time axis stays for the others
+        ax.set_xticks([])

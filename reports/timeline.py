@@ -46,7 +46,8 @@ def choose_window(requests: pa.Table, *, bins: int = 150) -> Window:
     sent = column(requests, "t_sent", float) if requests.num_rows else np.array([0.0])
     start = max(float(np.quantile(sent, 0.005)) - 1.0, -30.0)
     start = min(start, -2.0)
-    end = max(float(np.quantile(sent, 0.95)), 20.0)
+    end = min(max(float(np.quantile(sent, 0.95)), 20.0), float(sent.max()) + 1.0)  # short runs
+    end = max(end, 1.0)
     span = end - start
     bin_s = next((b for b in _NICE_BINS if span / b <= bins), _NICE_BINS[-1])
     return Window(np.floor(start / bin_s) * bin_s, end, bin_s)
