@@ -9,7 +9,6 @@ code 2, never as a traceback.
 from __future__ import annotations
 
 import importlib
-import sys
 
 import typer
 
@@ -67,5 +66,5 @@ def main() -> None:
     app(prog_name="slotgrab")
 
 
-if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
+if __name__ == "__main__":  # pragma: no cover (python -m sim.cli.app: the demo's load step uses it)
+    main()
