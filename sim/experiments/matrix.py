@@ -114,7 +114,8 @@ def run_matrix(
     collect the summaries in (variant, rep) order. ``on_done`` sees each finished cell."""
     reps = list(reps)
     scenarios = [v.scenario(base) for v in variants]
-    cells = [Cell(i, r) for i in range(len(variants)) for r in reps]
+    # replication-major: an expensive variant's cells spread over the run, not all at its end
+    cells = [Cell(i, r) for r in reps for i in range(len(variants))]
     done: dict[Cell, dict[str, float]] = {}
     if executor is None:
         for cell in cells:
