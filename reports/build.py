@@ -20,7 +20,7 @@ from reports.figure import ReportFigure
 from reports.loadrun import load_timing_figure
 from reports.palette import PolicyColours
 from reports.runs import Run, load_run, runs_by_kind
-from reports.stats import estimates_of
+from reports.stats import Estimate, estimates_of
 from reports.summary import SummaryTable, summary_table
 from reports.tables import Tables
 from reports.time_to_book import time_to_book_figure
@@ -73,6 +73,10 @@ def build_report(
             on_figure(key)
     columns = {p: reps for p, reps in samples.items()}
     columns.update({f"{p} · load run": reps for r in load_runs for p, reps in r.samples.items()})
+    for twin in runs_by_kind(runs, "twin"):  # twin.json keeps means only: no ± in these columns
+        rows = twin.twin_rows
+        columns[f"twin {twin.path.name}: simulated mean"] = [{r["metric"]: _num(r.get("sim_mean")) for r in rows}]
+        columns[f"twin {twin.path.name}: load run"] = [{r["metric"]: _num(r.get("load")) for r in rows}]
     name = _scenario_of(runs).get("name", "slotgrab")
     return Report(
         title or f"slotgrab report — {name}",
@@ -99,7 +103,8 @@ class _Plan:
         self.samples, owner = _merge_samples(runs_by_kind(runs, "simulate") + runs_by_kind(runs, "compare"))
         colours = PolicyColours([*self.samples, *(p for r in self.load_runs for p in r.policies)])
         self.best = best_policy(self.samples) if len(self.samples) > 1 else None
-        self.steps = _figure_steps(self.samples, owner, self.load_runs, colours, self.best, _scenario_of(runs))
+        twins = [r for r in runs_by_kind(runs, "twin") if r.twin_rows]
+        self.steps = _figure_steps(self.samples, owner, self.load_runs, twins, colours, self.best, _scenario_of(runs))
 
 
 def write_report(
@@ -144,6 +149,7 @@ def _figure_steps(
     samples: dict[str, list[dict[str, float]]],
     owner: dict[str, Run],
     load_runs: list[Run],
+    twin_runs: list[Run],
     colours: PolicyColours,
     best: str | None,
     scenario: dict[str, Any],
@@ -166,6 +172,8 @@ def _figure_steps(
     for policy in _timeline_policies(samples, best):
         if owner[policy].record_dirs.get(policy):
             steps.append((f"timeline:{policy}", _timeline_step(owner[policy], policy, scenario, "simulator")))
+    for twin in twin_runs:
+        steps.append((f"twin:{twin.path.name}", _twin_json_step(twin)))
     for run in load_runs:
         for policy in run.policies:
             steps.append((f"load:{policy}", _load_step(run, policy)))
@@ -262,6 +270,25 @@ def _same_race(a: dict[str, Any], b: dict[str, Any]) -> bool:
         return False
     strip = lambda d: {k: v for k, v in d.items() if k not in _NOT_THE_RACE}  # noqa: E731
     return strip(a) == strip(b)
+
+
+def _twin_json_step(run: Run) -> Callable[[], ReportFigure]:
+    def make() -> ReportFigure:
+        sim = {
+            r["metric"]: Estimate(_num(r.get("sim_mean")), _num(r.get("ci_low")), _num(r.get("ci_high")), ())
+            for r in run.twin_rows
+        }
+        load = {r["metric"]: _num(r.get("load")) for r in run.twin_rows}
+        name = run.scenario.get("name", "")
+        fig = twin_figure(sim, load, title=f"Simulator (calibrated) vs load run — {name}")
+        fig.key = f"twin-{run.path.name}"
+        return fig
+
+    return make
+
+
+def _num(v: Any) -> float:
+    return math.nan if v is None else float(v)
 
 
 def _scenario_of(runs: list[Run]) -> dict[str, Any]:

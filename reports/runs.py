@@ -45,6 +45,7 @@ class Run:
     samples: dict[str, list[dict[str, float]]]
     record_dirs: dict[str, list[Path]] = field(default_factory=dict)
     children: list[Run] = field(default_factory=list)
+    twin_rows: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def label(self) -> str:
@@ -87,6 +88,8 @@ def load_run(path: Path) -> Run:
         raise RunDirError(f"{path}: not a folder; expected a run directory written by slotgrab")
     if (path / "compare.json").exists() and not (path / "meta.json").exists():
         return _load_compare(path)
+    if (path / "twin.json").exists() and not (path / "meta.json").exists():
+        return _load_twin(path)
     meta = _json(path / "meta.json")
     kind = str(meta.get("kind", "simulate"))
     if kind not in KINDS:
@@ -130,6 +133,16 @@ def _load_compare(path: Path) -> Run:
         run.samples[label] = metric_dicts(variant.get("metrics", {}))
         run.record_dirs[label] = _rep_dirs(path / "records" / _safe(label))
     return run
+
+
+def _load_twin(path: Path) -> Run:
+    """A ``slotgrab twin`` folder: ``twin.json`` with, per metric, the simulated mean and 95 % CI
+    of the calibrated scenario and the load run's value (``rows``)."""
+    doc = _json(path / "twin.json")
+    text, scenario = _scenario(path)
+    meta = {k: v for k, v in doc.items() if k != "rows"}
+    rows = [r for r in doc.get("rows", []) if isinstance(r, dict) and "metric" in r]
+    return Run(path, "twin", meta, text, scenario or {"name": doc.get("scenario", "")}, {}, twin_rows=rows)
 
 
 def _scenario(path: Path) -> tuple[str, dict[str, Any]]:

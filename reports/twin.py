@@ -7,6 +7,7 @@ confirmed over time by patients and bots in both runs (one replication of the si
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 
 import numpy as np
@@ -15,7 +16,7 @@ from matplotlib.lines import Line2D
 from matplotlib.ticker import FuncFormatter
 
 from reports.figure import ReportFigure, new_figure, no_data
-from reports.stats import estimate, metric_values
+from reports.stats import Estimate, estimate, metric_values
 from reports.tables import Tables, bot_persons
 from reports.timeline import BOT, PATIENT, confirmed_over_time
 
@@ -32,14 +33,17 @@ SIM, LOAD = "#1f77b4", "#ff7f0e"
 
 
 def twin_figure(
-    sim: Sequence[Mapping[str, float]],
-    load: Sequence[Mapping[str, float]],
+    sim: Sequence[Mapping[str, float]] | Mapping[str, Estimate],
+    load: Sequence[Mapping[str, float]] | Mapping[str, float],
     *,
     sim_tables: Tables | None = None,
     load_tables: Tables | None = None,
     title: str = "Twin: simulator vs load run",
 ) -> ReportFigure:
-    """Shared metrics side by side, and confirmed slots over time in both runs."""
+    """Shared metrics side by side, and confirmed slots over time in both runs.
+
+    ``sim``: per-replication metric dicts, or metric → :class:`Estimate` (e.g. from
+    ``twin.json``); ``load``: the load run's metric dict(s)."""
     fig = new_figure(title, 4.8)
     ax_m, ax_t = fig.subplots(1, 2, width_ratios=(1.2, 1.0))
     _metrics_panel(ax_m, sim, load)
@@ -51,20 +55,37 @@ def twin_figure(
     return ReportFigure("twin", title, caption, fig)
 
 
-def _metrics_panel(ax: Axes, sim: Sequence[Mapping[str, float]], load: Sequence[Mapping[str, float]]) -> None:
+def _estimates(sim: Sequence[Mapping[str, float]] | Mapping[str, Estimate]) -> dict[str, Estimate]:
+    if isinstance(sim, Mapping):
+        return {k: v for k, v in sim.items() if isinstance(v, Estimate)}
+    return {m: estimate(metric_values(sim, m)) for m, _ in TWIN_METRICS}
+
+
+def _load_values(load: Sequence[Mapping[str, float]] | Mapping[str, float]) -> dict[str, float]:
+    if isinstance(load, Mapping):
+        return {k: float(v) for k, v in load.items()}
+    return {m: estimate(metric_values(load, m)).mean for m, _ in TWIN_METRICS}
+
+
+def _metrics_panel(
+    ax: Axes,
+    sim_in: Sequence[Mapping[str, float]] | Mapping[str, Estimate],
+    load_in: Sequence[Mapping[str, float]] | Mapping[str, float],
+) -> None:
     ax.set_title("Outcome metrics (%)", fontsize=10, loc="left")
+    sim, load = _estimates(sim_in), _load_values(load_in)
     rows = [
         (m, label)
         for m, label in TWIN_METRICS
-        if estimate(metric_values(sim, m)).n and estimate(metric_values(load, m)).n
+        if m in sim and not math.isnan(sim[m].mean) and not math.isnan(load.get(m, math.nan))
     ]
     if not rows:
         no_data(ax, "no metric measured by both runs")
         return
     y = np.arange(len(rows))[::-1]
     for yi, (metric, _label) in zip(y, rows, strict=True):
-        s = estimate(metric_values(sim, metric))
-        lv = estimate(metric_values(load, metric))
+        s = sim[metric]
+        lv = Estimate(load[metric], load[metric], load[metric], (load[metric],))
         ax.barh(yi + 0.18, s.mean * 100, height=0.34, color=SIM)
         ax.errorbar(
             s.mean * 100,

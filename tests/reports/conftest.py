@@ -111,3 +111,24 @@ def written(runs: dict[str, Path], tmp_path_factory: pytest.TempPathFactory) -> 
         echo=None,
         problems=["load run under lottery: <the load driver is not available>"],
     )
+
+
+@pytest.fixture(scope="session")
+def twin_dir(runs: dict[str, Path], tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A ``slotgrab twin`` folder (twin.json rows) made from the fcfs run and the load run."""
+    folder = tmp_path_factory.mktemp("twin")
+    sim = json.loads((runs["fcfs"] / "summary.json").read_text())["metrics"]
+    load = json.loads((runs["load"] / "summary.json").read_text())["metrics"]
+    rows = [
+        {
+            "metric": m,
+            "sim_mean": sim[m]["mean"],
+            "ci_low": sim[m]["ci_low"],
+            "ci_high": sim[m]["ci_high"],
+            "load": load[m]["mean"],
+        }
+        for m in ("bot_share", "patient_success", "overloaded_rate")
+        if m in sim and m in load
+    ]
+    (folder / "twin.json").write_text(json.dumps({"scenario": "tiny-release", "reps": REPS, "rows": rows}))
+    return folder

@@ -55,3 +55,12 @@ def test_single_run_gets_no_comparison_and_no_twin_across_different_races(
     # compare.json has no scenario.yaml: no race to match, so no twin figure
     keys = [f.key for f in build_report([compare_dir, runs["load"]]).figures]
     assert "comparison" in keys and "load-fcfs" in keys and "twin-fcfs" not in keys
+
+
+def test_twin_folder(twin_dir: Path) -> None:
+    report = build_report([twin_dir])
+    (fig,) = report.figures
+    assert fig.key == f"twin-{twin_dir.name}"
+    metrics = fig.figure.axes[0]
+    assert {"bot share", "patient success"} <= {t.get_text() for t in metrics.get_yticklabels()}
+    assert report.summary.columns[1:] == (f"twin {twin_dir.name}: simulated mean", f"twin {twin_dir.name}: load run")
