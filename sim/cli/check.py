@@ -53,6 +53,10 @@ def _print(console: Console, out: CheckOutput) -> None:
 
 
 def _run(opts: CheckOptions) -> CheckOutput:
+    if opts.kind == "load":
+        # Locust patches threading with gevent on import: do it before the progress bar starts
+        # its refresh thread (patching with a live thread deadlocks it).
+        import sim.gates.measure_load  # noqa: F401
     progress = Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
                         TimeElapsedColumn(), console=Console(stderr=True), transient=True)
     label = "replications" if opts.kind == "simulate" else "load run: agents finished"
