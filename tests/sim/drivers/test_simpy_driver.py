@@ -119,3 +119,17 @@ def test_faster_patients_never_book_less():
     )
     assert fast.mean() > slow.mean()
     assert (fast >= slow - 0.02).mean() >= 0.8
+
+
+def test_every_agent_ends_once_and_agents_still_busy_at_the_horizon_are_cut():
+    sc = race({"horizon": {"before_s": 60, "after_s": 20}})
+    rec = run_simulation(sc, 0)
+    out = rec.outcomes.to_pydict()
+    assert sorted(out["agent"]) == list(range(rec.agents.num_rows))
+    cut = [t for s, t in zip(out["status"], out["t_end"], strict=True) if s == "cut"]
+    assert cut and all(t == 20 for t in cut)
+    arrive = np.array(rec.requests["t_arrive"].to_pylist())
+    assert (arrive < 20).all()  # nothing reaches the service after the horizon
+    calls = dict(zip(out["agent"], out["calls"], strict=True))
+    per_agent = pc.value_counts(rec.requests["agent"]).to_pylist()
+    assert all(calls[v["values"]] == v["counts"] for v in per_agent)
