@@ -8,8 +8,9 @@ Against one reference service started for the benchmark (SQLite, 127.0.0.1):
   p99 ≤ 50 ms with 2), medians over ``--repeats`` runs;
 - **throughput**: 64 users play 4,000 agents all due at T0 (a closed loop over 64 kept-alive
   connections); requests/s per process = requests / (last answer − first send) / processes;
-- **reference**: ``wrk -t1 -c64`` on the same endpoint (``POST /v1/ops/list_sessions`` with
-  an account token) in the same run, so the ratio survives a different machine.
+- **reference**: ``wrk -t1 -c64`` on the same endpoint (``POST /v1/ops/list_sessions``),
+  cycling through the same 4,000 accounts with the same body, in the same run, so the ratio
+  survives a different machine.
 
 Everything shares the machine's cores with the service, as a co-located load test does.
 """
@@ -85,14 +86,28 @@ def _rps(report: Any, processes: int) -> float:
     return len(req) / span / processes
 
 
-def _wrk(base_url: str, token: str, seconds: int) -> float:
-    """wrk's requests/s on ``POST /v1/ops/list_sessions`` as one account (64 connections)."""
-    script = (
-        'wrk.method = "POST"\nwrk.body = \'{"department": "derm"}\'\n'
-        'wrk.headers["Content-Type"] = "application/json"\n'
-        f'wrk.headers["Authorization"] = "Bearer {token}"\n'
-        'wrk.headers["X-Client-IP"] = "1"\n'
+def _wrk_script(tokens: dict[str, str]) -> str:
+    """A wrk script that sends what the driver's agents send: each request as the next of the
+    plan's accounts (its token, its person, its IP), same body."""
+    ids = sorted(tokens, key=int)
+    table = ",".join(f'"{tokens[a]}"' for a in ids)
+    persons = ",".join(ids)
+    return (
+        f"tokens = {{{table}}}\npersons = {{{persons}}}\ncounter = 0\n"
+        "request = function()\n"
+        "  counter = counter + 1\n"
+        "  local i = (counter % #tokens) + 1\n"
+        '  local body = \'{"department":"derm","person":\' .. persons[i] .. "}"\n'
+        '  return wrk.format("POST", "/v1/ops/list_sessions", {["Content-Type"]="application/json",\n'
+        '    ["Authorization"]="Bearer " .. tokens[i], ["X-Client-IP"]=tostring(persons[i])}, body)\n'
+        "end\n"
     )
+
+
+def _wrk(base_url: str, tokens: dict[str, str], seconds: int) -> float:
+    """wrk's requests/s on ``POST /v1/ops/list_sessions`` over 64 connections, cycling through
+    the plan's accounts."""
+    script = _wrk_script(tokens)
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as f:
         f.write(script)
     try:
@@ -104,7 +119,7 @@ def _wrk(base_url: str, token: str, seconds: int) -> float:
                 f"-d{seconds}s",
                 "-s",
                 f.name,
-                f"{base_url}/v1/ops/list_sessions",
+                base_url,
             ],
             capture_output=True,
             text=True,
@@ -139,7 +154,8 @@ def bench_load(repeats: int = 3, wrk_seconds: int = 5, progress: Any = None) -> 
     with started_target("reference") as target:
         adapter = ReferenceAdapter()
         with httpx.Client(base_url=target.base_url, timeout=30) as client:
-            token = adapter.prepare(client, target.admin_token, {1: [1]})["tokens"]["1"]
+            accounts = {i: [i] for i in range(1, THROUGHPUT_AGENTS + 1)}  # the flood's patients
+            tokens = adapter.prepare(client, target.admin_token, accounts)["tokens"]
         for i in range(repeats):
             for procs in (1, 2):
                 lag[procs].append(_abs_lag_ms(load_run(burst, target, processes=procs)))
@@ -151,7 +167,7 @@ def bench_load(repeats: int = 3, wrk_seconds: int = 5, progress: Any = None) -> 
             if shutil.which("wrk"):
                 with httpx.Client(base_url=target.base_url, timeout=30) as client:
                     adapter.load(client, target.admin_token, burst, time.time() - 1, 0)
-                wrk.append(_wrk(target.base_url, token, wrk_seconds))
+                wrk.append(_wrk(target.base_url, tokens, wrk_seconds))
     result: dict[str, Any] = {
         "benchmark": "load",
         "machine": machine(),
