@@ -9,6 +9,7 @@ noise could flip is visible as such.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -21,7 +22,7 @@ from reports.figure import ReportFigure, new_figure, no_data
 from reports.palette import PolicyColours
 from reports.stats import Estimate, PolicySamples, differs, estimates_of
 
-__all__ = ["HEADLINE", "MetricSpec", "best_policy", "comparison_figure", "metric_bars", "ranked"]
+__all__ = ["HEADLINE", "MetricSpec", "best_policy", "comparison_figure", "metric_bars", "ranked", "wrap_label"]
 
 
 @dataclass(frozen=True)
@@ -35,6 +36,8 @@ class MetricSpec:
     scale: float = 1.0
     higher_is_better: bool = False
 
+
+WRAP = 28
 
 HEADLINE = (
     MetricSpec("bot_share", "Bot share of slots", "slots held by bots at the end (%)", 100.0),
@@ -53,6 +56,23 @@ HEADLINE = (
     ),
     MetricSpec("burden_s_mean", "Patient burden", "s per patient (CAPTCHAs, queues)"),
 )
+
+
+def wrap_label(label: str, width: int = WRAP) -> str:
+    """A policy label broken after ``(``, ``,`` or ``+`` into lines of at most ~``width``
+    characters, so long stacks and swept parameters do not squeeze the bars."""
+    if len(label) <= width:
+        return label
+    parts = re.split(r"(?<=[(,+])", label)
+    lines, line = [], ""
+    for part in parts:
+        if line and len(line) + len(part) > width:
+            lines.append(line)
+            line = part
+        else:
+            line += part
+    lines.append(line)
+    return "\n".join(lines)
 
 
 def ranked(est: dict[str, Estimate], higher_is_better: bool) -> list[str]:
@@ -104,7 +124,7 @@ def metric_bars(ax: Axes, samples: PolicySamples, spec: MetricSpec, colours: Pol
             va="center",
             fontsize=8,
         )
-    ax.set_yticks(range(len(order)), list(reversed(order)), fontsize=9)
+    ax.set_yticks(range(len(order)), [wrap_label(p) for p in reversed(order)], fontsize=9)
     ax.set_xlabel(spec.axis)
     _fit_xlim(ax, est, spec.scale)
     ax.grid(axis="x", alpha=0.3)
@@ -131,8 +151,11 @@ def comparison_figure(
     """The headline metrics (bot share, patient success, false positives, burden) per policy."""
     colours = colours or PolicyColours(samples)
     n_pol = max(len(samples), 1)
-    fig = new_figure(title, 2.2 + 0.55 * n_pol * ((len(specs) + 1) // 2))
-    axes = fig.subplots((len(specs) + 1) // 2, 2, squeeze=False).ravel()
+    lines = max((wrap_label(p).count("\n") + 1 for p in samples), default=1)
+    cols = 2  # labels are wrapped to ~WRAP characters, so two panels fit side by side
+    rows = (len(specs) + cols - 1) // cols
+    fig = new_figure(title, 1.6 + rows * (0.8 + 0.42 * n_pol * (1 + 0.35 * (lines - 1))))
+    axes = fig.subplots(rows, cols, squeeze=False).ravel()
     for ax, spec in zip(axes, specs, strict=False):
         metric_bars(ax, samples, spec, colours)
     for ax in axes[len(specs) :]:

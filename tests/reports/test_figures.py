@@ -210,3 +210,16 @@ def test_twin_figure(runs: dict[str, Path], samples: dict[str, list[dict[str, fl
     assert legend_texts(metrics) == ["simulator (mean, 95 % CI)", "load run"]
     assert {"patients, simulator", "bots, simulator", "patients, load", "bots, load"} <= set(labelled_lines(slots))
     assert slots.get_ylabel() == "slots confirmed"
+
+
+def test_long_policy_labels_are_wrapped_not_squeezing_the_bars() -> None:
+    from reports.comparison import wrap_label
+
+    label = "reserved_share(release_unused_at_s=10800,share=0.389)"
+    wrapped = wrap_label(label)
+    assert wrapped.replace("\n", "") == label
+    assert max(len(line) for line in wrapped.split("\n")) <= 28
+    assert wrap_label("fcfs") == "fcfs"
+    fig = comparison_figure({label: [{"bot_share": 0.5}], "fcfs": [{"bot_share": 0.9}]})
+    ticks = [t.get_text() for t in fig.figure.axes[0].get_yticklabels()]
+    assert ticks == ["fcfs", wrapped]
