@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 from matplotlib.axes import Axes
 
+from reports.comparison import wrap_label
 from reports.figure import ReportFigure, new_figure, no_data
 from reports.palette import PolicyColours
 from reports.stats import PolicySamples, estimates_of
@@ -89,7 +90,7 @@ def _decile_panel(ax: Axes, samples: PolicySamples, colours: PolicyColours, trai
             markersize=5,
             markerfacecolor="none" if k % 2 else colours[policy],
             color=colours[policy],
-            label=policy,
+            label=wrap_label(policy),
         )
         ax.fill_between(x, lo, hi, color=colours[policy], alpha=0.15, linewidth=0)
         drawn += 1
@@ -124,7 +125,7 @@ def _segment_panel(ax: Axes, samples: PolicySamples, colours: PolicyColours) -> 
                 color=colours[policy],
                 edgecolor="black",
                 linewidth=0.5,
-                label=policy if j == 0 else None,
+                label=wrap_label(policy) if j == 0 else None,
             )
             if e.n > 1:
                 ax.errorbar(

@@ -14,6 +14,7 @@ import numpy as np
 import pyarrow as pa
 from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
 
+from reports.comparison import wrap_label
 from reports.figure import ReportFigure, new_figure, no_data
 from reports.palette import PolicyColours
 from reports.tables import Tables, column
@@ -65,7 +66,7 @@ def time_to_book_figure(
             where="post",
             color=colours[policy],
             linewidth=1.8,
-            label=f"{policy} (n = {len(ttb)}, median {np.median(ttb):.3g} s)",
+            label=f"{wrap_label(policy)} (n = {len(ttb)}, median {np.median(ttb):.3g} s)",
         )
         drawn += 1
     if not drawn:
