@@ -41,6 +41,9 @@ nav a{margin-right:14px}
 """
 
 
+_NO_SCENARIO = "(these run folders hold no scenario.yaml)"
+
+
 def render_html(report: Report) -> str:
     """The whole report as one HTML document."""
     parts = [
@@ -62,7 +65,8 @@ def render_html(report: Report) -> str:
             for f in report.figures
         ),
         '<h2 id="scenario">Scenario</h2>',
-        f"<details open><summary>scenario.yaml (resolved)</summary><pre>{escape(report.scenario_text)}</pre></details>",
+        "<details open><summary>scenario.yaml (resolved)</summary>"
+        f"<pre>{escape(report.scenario_text or _NO_SCENARIO)}</pre></details>",
         '<h2 id="metadata">Run metadata</h2>',
         *(_meta(label, meta) for label, meta in report.metadata()),
         "</main></body></html>",
