@@ -9,8 +9,12 @@
   only module that imports locust (first, for gevent's monkey-patching). It doubles as a
   locustfile for workers on other machines;
 - :mod:`~sim.drivers.load.run` — a whole load run (local or master + workers);
-- :mod:`~sim.drivers.load.target` — starting the reference service, exporting a target's truth;
-- :mod:`~sim.drivers.load.truth` — outcome metrics and invariants from the target's state.
+- :mod:`~sim.drivers.load.harness` — one load run end to end (provision, play, export, judge);
+- :mod:`~sim.drivers.load.target` — the target: a URL, or a reference/naive service started
+  on a free 127.0.0.1 port and stopped after;
+- :mod:`~sim.drivers.load.truth` — outcome metrics and invariants from the target's state;
+- :mod:`~sim.drivers.load.calibration` — per-operation service times at low load, fitted as
+  the scenario's ``service:`` block (no Locust).
 
-Importing this package imports no Locust.
+Importing this package imports no Locust; ``locustfile``, ``run`` and ``harness`` do (first).
 """

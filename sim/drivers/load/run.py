@@ -24,7 +24,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import gevent
@@ -63,7 +63,6 @@ class LoadResult:
     processes: int
     users: int
     wall_s: float
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 def _free_port() -> int:
