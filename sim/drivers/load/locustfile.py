@@ -83,9 +83,9 @@ class AgentUser(FastHttpUser):
         raise StopUser()
 
     def _request(self, req: HttpRequest) -> Any:
-        """Send ``req``; the JSON body goes as bytes in the same write as the headers (Locust
-        hands geventhttpclient a str, which it writes separately: Nagle's algorithm and the
-        server's delayed ACK then add ~40 ms to every request on a kept-alive connection)."""
+        """Send ``req``; the JSON body is encoded here and goes as bytes in the same write as the
+        headers (given ``json=``, Locust passes geventhttpclient a str, which it writes
+        separately; measured 0.40 vs 0.33 ms median per sequential request on loopback)."""
         headers = req.headers
         body = None
         if req.json is not None:
