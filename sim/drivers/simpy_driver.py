@@ -18,6 +18,8 @@ per seed, never the order in which the scenario listed them.
 
 from __future__ import annotations
 
+import dataclasses
+import heapq
 import math
 import time
 from collections.abc import Callable
@@ -45,6 +47,38 @@ __all__ = ["run_simulation"]
 _BURDEN = frozenset({"captcha", "queue", "slow"})  # Wait reasons that count as patient burden
 _OVERLOADED = Reply("overloaded")
 _CUT = Outcome("cut", detail="still running at the end of the horizon")
+
+
+def _request_builder() -> Callable[..., Request]:
+    """``Request(op, account, person, ip, args, agent)``, built for the hot path.
+
+    ``Request`` is a frozen slots dataclass: its ``__init__`` sets each field through
+    ``object.__setattr__``, about half of what building it costs. Setting the slots through
+    their descriptors gives the same frozen, equal object in half the time. Should the fields
+    ever change, the plain constructor is used (tests/sim/drivers checks both agree).
+    """
+    names = ("op", "account", "person", "ip", "args", "agent")
+    if tuple(f.name for f in dataclasses.fields(Request)) != names or not all(
+            hasattr(Request.__dict__.get(n), "__set__") for n in names):
+        return Request
+    new = object.__new__
+    s_op, s_account, s_person, s_ip, s_args, s_agent = (Request.__dict__[n].__set__ for n in names)
+
+    def build(op: str, account: int, person: int, ip: int, args: dict[str, Any],
+              agent: int) -> Request:
+        req = new(Request)
+        s_op(req, op)
+        s_account(req, account)
+        s_person(req, person)
+        s_ip(req, ip)
+        s_args(req, args)
+        s_agent(req, agent)
+        return req
+
+    return build
+
+
+make_request = _request_builder()
 
 
 class _Run(Event):
@@ -101,7 +135,8 @@ class _Driver:
         self._on_arrive: list[Callable[[Event], None]] = [self._arrive]
         self._record = self.requests.appenders()
         # bound once: these run for every request
-        self._schedule = self.env.schedule
+        self._queue = self.env._queue  # what env.schedule pushes onto, without its call
+        self._eid = self.env._eid
         self._draw = self.times.draw
         self._admit = self.queue.admit
         self._handle = self.service.handle
@@ -130,11 +165,12 @@ class _Driver:
             script = self._scripts[spec.role] = script_for(spec.role)
         run.gen = script(spec, self.streams.generator("agent", spec.agent))
         self.running[spec.agent] = run
-        self._advance(run, None, self.env.now)
+        now = self.env.now
+        self._advance(run, None, now, now)
 
-    def _advance(self, run: _Run, resp: Response | None, t: float) -> None:
+    def _advance(self, run: _Run, resp: Response | None, t: float, now: float) -> None:
         """Hand ``resp`` (received at client time ``t``) to the agent and schedule its next
-        call's arrival, or record how it ended."""
+        call's arrival, or record how it ended (``now``: the simulated clock)."""
         send = run.gen.send
         delay = 0.0
         try:
@@ -157,10 +193,13 @@ class _Driver:
             raise TypeError(f"agent {run.spec.agent} yielded {action!r}; agents yield Wait or Call")
         run.call = action
         run.t_send = t + delay
+        self._wake(run, run.t_send + run.half_rtt, now)
+
+    def _wake(self, run: _Run, at: float, now: float) -> None:
+        """Schedule the agent's next arrival at ``at`` — never in the past: a client that
+        timed out on a deferred request learns it only now. (``env.schedule``, inlined.)"""
         run.callbacks = self._on_arrive
-        # never in the past: a client that timed out on a deferred request learns it only now
-        wait = run.t_send + run.half_rtt - self.env.now
-        self._schedule(run, NORMAL, wait if wait > 0.0 else 0.0)
+        heapq.heappush(self._queue, (at if at > now else now, NORMAL, next(self._eid), run))
 
     def _finish(self, run: _Run, outcome: Outcome, t: float) -> None:
         del self.running[run.spec.agent]
@@ -188,7 +227,7 @@ class _Driver:
         else:
             spec = run.spec
             args = call.args
-            req = Request(
+            req = make_request(
                 call.op,
                 args.get("account", spec.accounts[0]),
                 args.get("person", spec.persons[0]),
@@ -199,8 +238,7 @@ class _Driver:
             reply = self._handle(req, start)
             if reply.code == "deferred":  # slow lane: re-enter the queue later, same send time
                 run.call = Call(call.op, dict(args, deferred=True))
-                run.callbacks = self._on_arrive
-                self._schedule(run, NORMAL, start - now + reply.delay_s)
+                self._wake(run, start + reply.delay_s, now)
                 return
             done = start + service_s
         self._respond(run, call, now, start, done, reply)
@@ -225,7 +263,8 @@ class _Driver:
         rec[7](code)
         if t_client < self.end:  # an answer after the horizon is never read: the agent is cut
             body = reply.body if code == reply.code else {}
-            self._advance(run, Response(code, body, t_client, reply.retry_after), t_client)
+            self._advance(run, Response(code, body, t_client, reply.retry_after), t_client,
+                          t_arrive)
 
     # ---- the run ---------------------------------------------------------------------------
     def events_scheduled(self) -> int:

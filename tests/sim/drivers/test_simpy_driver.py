@@ -133,3 +133,19 @@ def test_every_agent_ends_once_and_agents_still_busy_at_the_horizon_are_cut():
     calls = dict(zip(out["agent"], out["calls"], strict=True))
     per_agent = pc.value_counts(rec.requests["agent"]).to_pylist()
     assert all(calls[v["values"]] == v["counts"] for v in per_agent)
+
+
+def test_the_hot_path_request_builder_makes_the_same_frozen_request():
+    import dataclasses
+
+    from sim.drivers.simpy_driver import make_request
+    from sim.policies.base import Request
+
+    fast = make_request("hold", 1, 2, 3, {"session": "s1"}, 7)
+    assert type(fast) is Request and fast == Request("hold", 1, 2, 3, {"session": "s1"}, 7)
+    try:
+        fast.op = "cancel"  # type: ignore[misc]
+    except dataclasses.FrozenInstanceError:
+        pass
+    else:
+        raise AssertionError("a Request must stay frozen")
