@@ -294,7 +294,8 @@ class _Lane:
         sold_out_since: float | None = None
         i = 0
         while self.grabbed < self.quota:
-            yield from self.maintain(sell=False)  # selling waits for the rush: no own-lane races
+            if self.stock:  # spins due; selling waits for the rush (no races with own lanes)
+                yield from self.maintain(sell=False)
             r, wait = yield from self.grab(self.spec.sessions[i % len(self.spec.sessions)])
             i += 1
             if r.code == "sold_out":
