@@ -78,9 +78,7 @@ def parse_sweep(options: Sequence[str]) -> dict[str, tuple[Any, ...]]:
 
 
 @contextlib.contextmanager
-def _executor(
-    workers: int, dask: str | None, err: Console
-) -> Iterator[tuple[Executor | None, str]]:
+def _executor(workers: int, dask: str | None) -> Iterator[tuple[Executor | None, str]]:
     """The executor cells run on, and a description of it."""
     if dask is not None:
         from distributed import Client  # only a Dask run pays for importing it
@@ -175,7 +173,7 @@ def compare(
         folder = out if out is not None else default_run_dir(f"{base.name}-compare")
         err, console = Console(stderr=True), Console(width=max(Console().width, 140))
         t0 = time.perf_counter()
-        with _executor(workers, dask, err) as (executor, where):
+        with _executor(workers, dask) as (executor, where):
             result = _run(base, variants, reps, executor, where, err)
         elapsed = time.perf_counter() - t0
         ranking = rank_variants(result.stats)
