@@ -7,11 +7,9 @@ import json
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
-
-from sim.gates.check import CheckError, CheckOptions, run_check
-from sim.gates.result import CheckResult
 
 pytestmark = pytest.mark.slow
 
@@ -47,21 +45,45 @@ def scenario(tmp_path: Path, patients: int, bot_rate: float) -> Path:
     return path
 
 
+# Each check runs in a child process: the load driver imports Locust, whose gevent patching
+# must never reach the pytest process (threads started before it deadlock).
+CHILD = """
+import json, sys
+from pathlib import Path
+from sim.gates.check import CheckError, CheckOptions, run_check
+a = json.loads(sys.argv[1])
+opts = CheckOptions(a["sc"], "load", a["baseline"] and Path(a["baseline"]), a["save"] and Path(a["save"]),
+                    ("latency_p50_ms=0.12",), (), Path(a["out"]), report=False, target=a["target"],
+                    command=a["command"] and tuple(a["command"]), reference_path=a["reference_path"])
+try:
+    sys.exit(run_check(opts).result.exit_code)
+except CheckError as exc:
+    print(f"CheckError: {exc}", file=sys.stderr)
+    sys.exit(2)
+"""
+
+
 def check(sc: Path, out: Path, *, target: str | None = None, delay_ms: float = 0.0,
-          health_ms: float = 0.0, baseline: Path | None = None,
-          save: Path | None = None) -> CheckResult:
+          health_ms: float = 0.0, baseline: Path | None = None, save: Path | None = None,
+          reference_path: str = "/v1/health") -> tuple[int, dict[str, Any], str]:
+    """Run one load check in a child process: (exit code, result.json, stderr)."""
     command = None
     if target is None:
-        command = (sys.executable, str(SLOWED), "--port", "{port}", "--dir", "{dir}",
-                   "--delay-ms", str(delay_ms), "--health-ms", str(health_ms))
-    opts = CheckOptions(str(sc), "load", baseline, save, ("latency_p50_ms=0.12",), (),
-                        out, report=False, target=target, command=command)
-    return run_check(opts).result
+        command = [sys.executable, str(SLOWED), "--port", "{port}", "--dir", "{dir}",
+                   "--delay-ms", str(delay_ms), "--health-ms", str(health_ms)]
+    args = {"sc": str(sc), "out": str(out), "target": target, "command": command,
+            "baseline": baseline and str(baseline), "save": save and str(save),
+            "reference_path": reference_path}
+    proc = subprocess.run([sys.executable, "-c", CHILD, json.dumps(args)], capture_output=True,
+                          text=True, timeout=300, check=False)
+    result_file = out / "result.json"
+    doc = json.loads(result_file.read_text()) if result_file.exists() else {}
+    return proc.returncode, doc, proc.stderr
 
 
-def statuses(result: CheckResult) -> dict[str, str]:
-    return {g.gate.metric: g.status for g in result.gates} | {
-        f"regression:{r.metric}": r.status for r in result.regressions
+def statuses(doc: dict[str, Any]) -> dict[str, str]:
+    return {g["metric"]: g["status"] for g in doc["gates"]} | {
+        f"regression:{r['metric']}": r["status"] for r in doc["regressions"]
     }
 
 
@@ -91,31 +113,30 @@ def test_slowed_service_fails_latency_gate_and_baseline_but_slower_machine_only_
 ) -> None:
     sc = scenario(tmp_path, 60, 4)  # bot lanes send once a second: slower than any answer here
     base = tmp_path / "baseline.json"
-    first = check(sc, tmp_path / "base", delay_ms=BASE_MS, health_ms=HEALTH_MS, save=base)
+    _, first, err = check(sc, tmp_path / "base", delay_ms=BASE_MS, health_ms=HEALTH_MS, save=base)
     got = statuses(first)
-    assert got["overbooked"] == "pass" and got["generator_lag_p99_ms"] == "pass", got
-    assert first.references["reference_latency_ms"] >= HEALTH_MS
+    assert got["overbooked"] == "pass" and got["generator_lag_p99_ms"] == "pass", (got, err)
+    assert first["references"]["reference_latency_ms"] >= HEALTH_MS
 
     # the service alone is 30 % slower: every answer takes ≥ 520 ms, so the absolute gate
     # (< 500) fails by construction, and the baseline sees the ratio to the reference grow
-    slower_service = check(sc, tmp_path / "service", delay_ms=BASE_MS * SLOWER,
-                           health_ms=HEALTH_MS, baseline=base)
+    code, slower_service, err = check(sc, tmp_path / "service", delay_ms=BASE_MS * SLOWER,
+                                      health_ms=HEALTH_MS, baseline=base)
     got = statuses(slower_service)
-    assert got["latency_corrected_p50_ms"] == "fail", slower_service.to_dict()["gates"]
-    assert got["regression:latency_p50_ms"] == "fail", slower_service.to_dict()["regressions"]
-    assert slower_service.exit_code == 1
+    assert got["latency_corrected_p50_ms"] == "fail", slower_service["gates"]
+    assert got["regression:latency_p50_ms"] == "fail", slower_service["regressions"]
+    assert code == 1 and slower_service["exit_code"] == 1, err
 
     # the whole machine is 30 % slower (the reference endpoint too): no regression; the absolute
     # gate still fails, as an absolute limit should
-    slower_machine = check(sc, tmp_path / "machine", delay_ms=BASE_MS * SLOWER,
-                           health_ms=HEALTH_MS * SLOWER, baseline=base)
+    _, slower_machine, _ = check(sc, tmp_path / "machine", delay_ms=BASE_MS * SLOWER,
+                                 health_ms=HEALTH_MS * SLOWER, baseline=base)
     got = statuses(slower_machine)
-    assert got["regression:latency_p50_ms"] == "pass", slower_machine.to_dict()["regressions"]
+    assert got["regression:latency_p50_ms"] == "pass", slower_machine["regressions"]
     assert got["latency_corrected_p50_ms"] == "fail"
 
 
 def test_a_reference_endpoint_that_does_not_answer_is_a_configuration_error(tmp_path: Path) -> None:
-    opts = CheckOptions(str(scenario(tmp_path, 10, 8)), "load", out=tmp_path / "out", report=False,
-                        reference_path="/v1/no-such-endpoint")
-    with pytest.raises(CheckError, match="--reference-path"):
-        run_check(opts)
+    code, _, err = check(scenario(tmp_path, 10, 8), tmp_path / "out", target="reference",
+                         reference_path="/v1/no-such-endpoint")
+    assert code == 2 and "--reference-path" in err, err
