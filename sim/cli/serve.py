@@ -29,6 +29,8 @@ def serve(
     token_ttl: float = typer.Option(86_400.0, "--token-ttl", help="Account token lifetime, seconds."),
     admin_token_file: Path | None = typer.Option(None, "--admin-token-file", help="Where to write the admin token."),
     target: str = typer.Option("reference", "--target", help="reference, or naive (check-then-act, no policies)."),
+    pow_mode: str = typer.Option("altcha", "--pow-mode", help="CAPTCHA kind pow: altcha (a real proof-of-work, "
+                                 "verified) or claimed (trust the client's `correct`, as the simulator)."),
 ) -> None:
     """Start the booking service on 127.0.0.1 and print its URL and where the admin token is."""
     from targets.reference.server import make_settings, uvicorn_command, write_admin_token
@@ -36,6 +38,8 @@ def serve(
     with user_errors():
         if target not in ("reference", "naive"):
             raise UsageError(f"--target {target!r}; allowed: ['naive', 'reference']")
+        if pow_mode not in ("altcha", "claimed"):
+            raise UsageError(f"--pow-mode {pow_mode!r}; allowed: altcha, claimed")
         if sqlite_sync.upper() not in ("NORMAL", "FULL"):
             raise UsageError(f"--sqlite-sync {sqlite_sync!r}; allowed: normal, full")
         if workers > 1 and not db.startswith(("postgresql://", "postgres://")):
@@ -46,7 +50,8 @@ def serve(
             load_scenario(scenario)  # fail early with the loader's clear message
         settings = make_settings(db=db, workers=workers, scenario=scenario, policies=tuple(policy),
                                  t0_in_s=t0_in, trusted_ip_header=trusted_ip_header,
-                                 sqlite_synchronous=sqlite_sync.upper(), token_ttl_s=token_ttl)
+                                 sqlite_synchronous=sqlite_sync.upper(), token_ttl_s=token_ttl,
+                                 pow_mode=pow_mode)
         if workers > 1 and scenario is not None:
             from targets.reference.db import open_database
             from targets.reference.runtime import Runtime, load_at_start

@@ -29,6 +29,13 @@ Besides the per-call mapping, an adapter installs the scenario on the target (``
 provisions the plan's accounts (``prepare``/``bind``) and exports the target's booking events
 after the run (``export_events``); override what your service does differently.
 An adapter must be importable in a Locust worker process and cheap: it runs per request.
+
+Proof-of-work is the exception to "cheap": when the reference service (``pow_mode: altcha``)
+attaches a real ALTCHA challenge to a ``kind: pow`` CAPTCHA, :class:`ReferenceAdapter` solves it
+with the ``altcha`` library's own solver as the agent answers (the agent still waits its
+modelled ``cost_s`` too), so the load generator pays the real CPU a bot farm would pay —
+``pow_cost_s`` of CPU per solve at the service's ``pow_hashes_per_s``, blocking that Locust
+worker meanwhile. Budget generator cores for it, or serve with ``pow_mode: claimed``.
 """
 
 from __future__ import annotations
@@ -37,6 +44,7 @@ import importlib
 from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
 
+import altcha
 import httpx
 
 from sim.agents.actions import STATUS_OF
@@ -50,6 +58,7 @@ __all__ = [
     "TargetError",
     "code_of_status",
     "load_adapter",
+    "solve_pow",
 ]
 
 
@@ -155,6 +164,7 @@ class ReferenceAdapter:
 
     def __init__(self) -> None:
         self.tokens: dict[str, str] = {}
+        self.pow_challenges: dict[Any, dict[str, Any]] = {}  # challenge_id → ALTCHA challenge
 
     @staticmethod
     def _admin(admin_token: str | None) -> dict[str, str]:
@@ -211,6 +221,10 @@ class ReferenceAdapter:
         if args.get("key") is not None:
             headers["Idempotency-Key"] = str(args["key"])
         payload = {k: v for k, v in args.items() if k not in ("account", "ip")}
+        answer = args.get("captcha")
+        if isinstance(answer, dict) and answer.get("id") in self.pow_challenges:
+            challenge = self.pow_challenges.pop(answer["id"])
+            payload["altcha"] = solve_pow(challenge, answer.get("correct") is True)
         return HttpRequest("POST", f"/v1/ops/{op}", headers, payload, op)
 
     def answer(self, op: str, status: int, body: dict[str, Any], headers: dict[str, str]) -> Answer:
@@ -218,6 +232,9 @@ class ReferenceAdapter:
         code = body.get("code")
         if not isinstance(code, str) or code not in STATUS_OF:
             code = code_of_status(status)
+        challenge = body.get("altcha")
+        if isinstance(challenge, dict) and body.get("challenge_id") is not None:
+            self.pow_challenges[body["challenge_id"]] = challenge
         retry = body.get("retry_after", headers.get("retry-after"))
         try:
             retry_after = float(retry) if retry is not None else None
@@ -230,6 +247,17 @@ class ReferenceAdapter:
         r = client.get("/v1/admin/bookings", headers=self._admin(admin_token))
         events = _expect_ok(r, "export the bookings").get("events", [])
         return list(events)
+
+
+def solve_pow(challenge: dict[str, Any], correct: bool = True) -> str:
+    """The base64 ALTCHA payload answering ``challenge`` (its JSON form): solved for real with
+    the ``altcha`` solver (CPU bound), or — ``correct=False``, an agent that got it wrong — a
+    wrong solution at no cost."""
+    ch = altcha.Challenge.from_dict(challenge)
+    solution = altcha.solve_challenge(ch) if correct else None
+    if solution is None:  # a wrong answer (or the solver's 90 s timeout)
+        solution = altcha.Solution(counter=0, derived_key="00" * ch.parameters.key_length)
+    return altcha.Payload(ch, solution).to_base64()
 
 
 def _expect_ok(r: httpx.Response, what: str) -> dict[str, Any]:

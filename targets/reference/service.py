@@ -24,6 +24,7 @@ from targets.reference.auth import AuthError, TokenSigner
 from targets.reference.db import Database, SqliteDatabase, open_database
 from targets.reference.errors import ApiError
 from targets.reference.group_commit import GroupCommit
+from targets.reference.pow import ProofOfWork, pow_params
 from targets.reference.runtime import NotLoaded, Runtime
 from targets.reference.settings import Settings
 
@@ -59,6 +60,8 @@ class Service:
         self.inline = self.db.dialect == "sqlite"
         self._group = GroupCommit(self.db) if isinstance(self.db, SqliteDatabase) else None
         self._limiter = CapacityLimiter(settings.pg_pool)
+        self.pow = ProofOfWork(settings.pow_mode, settings.pow_secret or settings.token_secret,
+                               settings.pow_hashes_per_s)
 
     async def call(self, fn: Callable[..., T], *args: Any) -> T:
         """Run blocking database work: inline for SQLite, in a thread for PostgreSQL."""
@@ -100,7 +103,17 @@ class Service:
         return reply
 
     async def handle(self, req: Request) -> Reply:
-        """Answer a request; a slow-lane ``deferred`` reply is served again after its delay."""
+        """Answer a request; a slow-lane ``deferred`` reply is served again after its delay.
+        A proof-of-work CAPTCHA's answer is verified first and its challenges get a real
+        ALTCHA challenge (:mod:`targets.reference.pow`, setting ``pow_mode``)."""
+        loaded = self.runtime.loaded
+        pow_policy = pow_params(loaded.service.stack) if loaded is not None else None
+        if pow_policy is None:
+            return await self._serve(req)
+        reply = await self._serve(self.pow.check(req, pow_policy))
+        return self.pow.decorate(req, reply, pow_policy)
+
+    async def _serve(self, req: Request) -> Reply:
         reply = await self._answer(req)
         for _ in range(_MAX_DEFERRALS):
             if reply.code != "deferred":

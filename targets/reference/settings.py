@@ -37,6 +37,13 @@ class Settings(BaseModel):
     scenario: str | None = Field(None, description="scenario to load at start (name, path or JSON)")
     policies: tuple[str, ...] = Field((), description="policy stack replacing the scenario's")
     t0_in_s: float = Field(10.0, description="T0 = start + this, when --scenario is given")
+    pow_mode: Literal["claimed", "altcha"] = Field(
+        "altcha", description="CAPTCHA kind pow: verify a real ALTCHA proof (altcha) or trust "
+        "the client's `correct` like the simulator (claimed); see targets/reference/pow.py")
+    pow_secret: str | None = Field(None, min_length=16, description="HMAC key of ALTCHA "
+                                   "challenges (None: derived from token_secret)")
+    pow_hashes_per_s: float = Field(400_000.0, gt=0, description="client SHA-256 rate that "
+                                    "pow_cost_s is measured against (sets the ALTCHA max number)")
 
     def to_env(self) -> dict[str, str]:
         """The environment that carries these settings to worker processes."""

@@ -25,6 +25,7 @@ _ARG_NAME = OP_NAME
 _KEY = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")
 _MAX_ARGS = 16
 _MAX_STR = 256
+_MAX_ALTCHA = 2048  # arg ``altcha``: a base64 ALTCHA payload (~700 chars), see pow.py
 _INT64 = 2**63
 
 
@@ -79,6 +80,8 @@ def op_args(data: dict[str, Any]) -> dict[str, Any]:
         elif isinstance(v, list):
             if len(v) > _MAX_ARGS or not all(_scalar_ok(x) and not isinstance(x, list) for x in v):
                 raise ApiError("invalid", f"arg {k!r}: lists hold at most {_MAX_ARGS} scalars")
+        elif k == "altcha" and isinstance(v, str) and len(v) <= _MAX_ALTCHA:
+            continue
         elif not _scalar_ok(v):
             raise ApiError("invalid", f"arg {k!r}: expected null, bool, 64-bit int, finite number "
                                       f"or string of at most {_MAX_STR} chars")
