@@ -6,7 +6,7 @@ Stacks come from ``--policy`` (repeatable) or the scenario's ``compare:``; sweep
 own executor). The table ranks variants by bot share (direct + resale), then patient success,
 and marks with ``≈`` a value whose difference from the best variant is not significant (Welch
 t-test, p ≥ 0.05). ``--out`` gets ``compare.csv``, ``compare.json`` and ``cells.csv`` (every
-cell's summary).
+cell's summary), and ``report.html``/``report.md`` unless ``--no-report``.
 """
 
 from __future__ import annotations
@@ -34,6 +34,7 @@ from rich.progress import (
 )
 
 from sim.cli.errors import UsageError, user_errors
+from sim.cli.run_report import report_option, write_run_report
 from sim.experiments.matrix import MatrixResult, Stack, plan_variants, run_matrix
 from sim.experiments.matrix_output import matrix_table, write_matrix
 from sim.experiments.ranking import rank_variants
@@ -158,6 +159,7 @@ def compare(
     set_: list[str] | None = typer.Option(
         None, "--set", metavar="PATH=VALUE", help="Override a field of the base scenario."
     ),
+    report: bool = report_option(),
 ) -> None:
     """Compare policy stacks (× sweeps × seeds): ranked table with 95 % CIs, CSV and JSON."""
     with user_errors():
@@ -192,6 +194,8 @@ def compare(
         except OSError as exc:
             raise UsageError(f"{folder}: cannot write the results: {exc.strerror}") from None
         console.print(f"results: {folder}")
+        if report:
+            write_run_report(folder, console)
 
 
 def _run(

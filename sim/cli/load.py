@@ -2,7 +2,8 @@
 
 With no ``--target`` it starts the reference service itself (SQLite, 127.0.0.1, a free port)
 and stops it after. Writes a run folder like ``simulate``'s (records Parquet, ``summary.json``,
-``meta.json``, plus ``timing.json``) and exits 1 if the target broke a booking invariant.
+``meta.json``, plus ``timing.json``; ``report.html``/``report.md`` unless ``--no-report``) and
+exits 1 if the target broke a booking invariant.
 Locust is imported only when the command runs (it monkey-patches the standard library).
 """
 
@@ -21,6 +22,7 @@ from rich.table import Table
 
 from sim.cli.errors import UsageError, user_errors
 from sim.cli.metric_table import format_value
+from sim.cli.run_report import report_option, write_run_report
 from sim.experiments.rundir import RunDir, default_run_dir
 from sim.scenario.loader import load_scenario, resolve_path
 from sim.scenario.model import Scenario
@@ -185,6 +187,7 @@ def load(
         metavar="PATH=VALUE",
         help="Override a scenario field, e.g. horizon.after_s=20.",
     ),
+    with_report: bool = report_option(),
 ) -> None:
     """Play a scenario's agents against a real target; report outcomes, timing and invariants."""
     with user_errors():
@@ -224,6 +227,8 @@ def load(
                 f"{report.result.errors[0]}[/yellow]"
             )
         console.print(f"run folder: {run_dir.path}")
+        if with_report:  # also when the target broke an invariant: the report shows how
+            write_run_report(run_dir.path, console)
         if report.violations:
             from sim.domain.invariants import InvariantViolation
 

@@ -11,6 +11,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from sim.cli.errors import UsageError, user_errors
 from sim.cli.metric_table import is_detail_metric, metric_table
+from sim.cli.run_report import report_option, write_run_report
 from sim.experiments import Replication, RunDir, aggregate, replicate
 from sim.experiments.rundir import default_run_dir
 from sim.scenario.loader import load_scenario, resolve_path
@@ -65,8 +66,7 @@ def simulate(
     show_all: bool = typer.Option(False, "--all", help="Also print the per-decile metrics."),
     jobs: int = typer.Option(1, "--jobs", "-j", min=1, max=256,
                              help="Replications run in parallel (processes)."),
-    report: bool = typer.Option(True, "--report/--no-report",
-                                help="Write the HTML report into the run folder."),
+    report: bool = report_option(),
 ) -> None:
     """Simulate a scenario: metrics with 95 % CIs, and a run folder.
 
@@ -96,9 +96,7 @@ def simulate(
             console.print(f"({hidden} per-decile metrics in summary.json; --all prints them)")
         console.print(f"run folder: {run_dir.path}")
         if report:
-            from reports import write_report  # matplotlib only when a report is wanted
-
-            write_report(run_dir.path, echo=console.print)
+            write_run_report(run_dir.path, console)
 
 
 def register(app: typer.Typer) -> None:

@@ -9,6 +9,7 @@ prediction interval of one replication (mean ± t·sd·√(1 + 1/n): the right y
 single load run, which is one replication, not a mean).
 
 The simulation runs before Locust is imported (Locust monkey-patches the standard library).
+The folder gets ``twin.json`` and, unless ``--no-report``, ``report.html``/``report.md``.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from scipy import stats as scipy_stats
 from sim.cli.errors import UsageError, user_errors
 from sim.cli.load import resolve_scenario, timing_table, wide_console
 from sim.cli.metric_table import format_value
+from sim.cli.run_report import report_option, write_run_report
 from sim.experiments.aggregate import MetricStats
 from sim.experiments.rundir import default_run_dir
 
@@ -205,6 +207,7 @@ def twin(
     set_: list[str] | None = typer.Option(
         None, "--set", metavar="PATH=VALUE", help="Override a scenario field."
     ),
+    with_report: bool = report_option(),
 ) -> None:
     """Simulate a scenario (calibrated on the target) and load-test it; print both side by side."""
     from sim.cli.load import _admin_token
@@ -264,6 +267,8 @@ def twin(
             json.dumps(_json_safe(doc), indent=2) + "\n", encoding="utf-8"
         )
         console.print(f"twin folder: {folder}")
+        if with_report:
+            write_run_report(folder, console)
         if report.violations:
             from sim.domain.invariants import InvariantViolation
 

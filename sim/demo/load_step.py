@@ -27,7 +27,8 @@ class LoadStepError(Exception):
 
 def load_command(scenario: str, stack: Sequence[PolicySpec], overrides: Mapping[str, Any], out: Path) -> list[str]:
     """The ``slotgrab load`` command line for one policy stack."""
-    cmd = [sys.executable, "-m", "sim.cli.app", "load", scenario, "--out", str(out)]
+    # no report of its own: the demo writes one report of all its runs
+    cmd = [sys.executable, "-m", "sim.cli.app", "load", scenario, "--out", str(out), "--no-report"]
     for spec in stack:
         cmd += ["--policy", json.dumps({spec.name: spec.params}) if spec.params else spec.name]
     for path, value in overrides.items():

@@ -45,7 +45,7 @@ def test_compare_ranks_the_scenarios_stacks_and_writes_csv_json(runner: CliRunne
                                                                tmp_path: Path) -> None:
     out = tmp_path / "cmp"
     res = runner.invoke(app, ["compare", str(tiny_file), "--workers", "1", "--out", str(out),
-                              "--sweep", "bots.0.lanes=1,2"])
+                              "--sweep", "bots.0.lanes=1,2", "--no-report"])
     assert res.exit_code == 0, res.output
     assert "captcha [bots.0.lanes=2]" in res.output and "Welch" in res.output
     doc = json.loads((out / "compare.json").read_text())
@@ -57,12 +57,23 @@ def test_compare_ranks_the_scenarios_stacks_and_writes_csv_json(runner: CliRunne
     with (out / "compare.csv").open() as fh:
         rows = list(csv.DictReader(fh))
     assert {r["metric"] for r in rows} >= {"bot_share", "patient_success", "scalper_profit"}
+    assert not (out / "report.html").exists()  # --no-report
+
+
+def test_compare_writes_its_report_by_default_and_prints_its_path(runner: CliRunner, tiny_file: Path,
+                                                                  tmp_path: Path) -> None:
+    out = tmp_path / "cmp"
+    res = runner.invoke(app, ["compare", str(tiny_file), "--workers", "1", "--seeds", "2", "--out", str(out)])
+    assert res.exit_code == 0, res.output
+    html = out / "report.html"
+    assert f"report: {html}" in res.output.replace("\n", "")
+    assert "<img" in html.read_text() and "captcha" in (out / "report.md").read_text()
 
 
 def test_policy_option_replaces_the_compare_list(runner: CliRunner, tiny_file: Path,
                                                  tmp_path: Path) -> None:
     res = runner.invoke(app, ["compare", str(tiny_file), "--workers", "1", "--seeds", "1",
-                              "--policy", "real_name+captcha", "--out", str(tmp_path / "o")])
+                              "--policy", "real_name+captcha", "--out", str(tmp_path / "o"), "--no-report"])
     assert res.exit_code == 0, res.output
     assert "real_name+captcha" in res.output and "fcfs" not in res.output.split("\n", 3)[-1]
 
@@ -91,7 +102,7 @@ def test_missing_scenario_is_a_clear_error(runner: CliRunner) -> None:
 def test_compare_runs_on_a_dask_cluster_and_matches_local(runner: CliRunner, tiny_file: Path,
                                                           tmp_path: Path) -> None:
     distributed = pytest.importorskip("distributed")
-    args = ["compare", str(tiny_file), "--seeds", "2", "--policy", "fcfs"]
+    args = ["compare", str(tiny_file), "--seeds", "2", "--policy", "fcfs", "--no-report"]
     local = runner.invoke(app, [*args, "--workers", "1", "--out", str(tmp_path / "local")])
     with distributed.LocalCluster(n_workers=1, threads_per_worker=2, processes=False,
                                   dashboard_address=None) as cluster:

@@ -4,6 +4,10 @@ interval."""
 from __future__ import annotations
 
 import math
+from pathlib import Path
+from typing import Any
+
+import pytest
 
 from sim.cli.twin import compare
 from sim.experiments.aggregate import stats_of
@@ -25,3 +29,17 @@ def test_metrics_missing_on_either_side_are_left_out_and_constants_compare_exact
     assert [r.metric for r in rows] == ["slots_confirmed"]
     assert rows[0].in_ci is True  # zero spread: equal is inside
     assert compare(sim, {}, {"slots_confirmed": 29.0})[0].in_ci is False
+
+
+@pytest.mark.slow
+def test_twin_writes_its_report_by_default_and_prints_its_path(
+    tmp_path: Path, burst_file: Path, slotgrab_child: Any
+) -> None:
+    out = tmp_path / "twin"
+    r = slotgrab_child("twin", str(burst_file), "--reps", "2", "--samples", "10", "--out", str(out))
+    assert r.returncode == 0, r.stderr
+    html = out / "report.html"
+    assert f"report: {html}" in r.stdout.replace("\n", "")
+    assert (out / "twin.json").exists() and "<img" in html.read_text()
+    summary = (out / "report.md").read_text()
+    assert "simulated mean" in summary and "load run" in summary and "Patient success" in summary

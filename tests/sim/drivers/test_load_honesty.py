@@ -48,7 +48,7 @@ def test_a_stall_behind_a_closed_generator_shows_in_corrected_latency(
     sc = scenario(tmp_path, 40, "{dist: uniform, low: 0, high: 2}")
     out = tmp_path / "closed"
     # one Locust user: while it waits for the stalled answer, nobody sends (coordinated omission)
-    r = slotgrab("load", str(sc), "--target", url, "--users", "1", "--out", str(out))
+    r = slotgrab("load", str(sc), "--target", url, "--users", "1", "--out", str(out), "--no-report")
     assert r.returncode == 0, r.stderr
     lag, latency, corrected = lags_and_latencies(out)
     assert 0.7 * STALL_S <= lag.max() <= 2 * STALL_S
@@ -65,7 +65,7 @@ def test_an_open_generator_sends_on_time_and_the_stall_is_latency(
     url = stub_target(stall_s=STALL_S, stall_nth=3)
     sc = scenario(tmp_path, 40, "{dist: uniform, low: 0, high: 2}")
     out = tmp_path / "open"
-    r = slotgrab("load", str(sc), "--target", url, "--out", str(out))
+    r = slotgrab("load", str(sc), "--target", url, "--out", str(out), "--no-report")
     assert r.returncode == 0, r.stderr
     lag, latency, corrected = lags_and_latencies(out)
     assert lag.max() < 0.5 * STALL_S
@@ -77,7 +77,7 @@ def test_a_saturated_generator_shows_up_as_lag(tmp_path: Path, slotgrab, stub_ta
     url = stub_target()
     sc = scenario(tmp_path, 600, "0.5")  # 600 requests due at the same instant, one process
     out = tmp_path / "burst"
-    r = slotgrab("load", str(sc), "--target", url, "--out", str(out))
+    r = slotgrab("load", str(sc), "--target", url, "--out", str(out), "--no-report")
     assert r.returncode == 0, r.stderr
     lag, latency, corrected = lags_and_latencies(out)
     assert len(lag) == 600

@@ -48,7 +48,7 @@ def test_reference_service_keeps_its_invariants_and_reports_outcomes(
     tmp_path: Path, slotgrab
 ) -> None:
     out = tmp_path / "run"
-    r = slotgrab("load", str(scenario(tmp_path)), "--out", str(out))
+    r = slotgrab("load", str(scenario(tmp_path)), "--out", str(out), "--no-report")
     assert r.returncode == 0, r.stderr
     t = read_records(out / "records" / "rep-000")
     req = t["requests"]
@@ -77,7 +77,7 @@ def test_reference_service_keeps_its_invariants_and_reports_outcomes(
 
 def test_naive_service_overbooks_and_load_exits_non_zero(tmp_path: Path, slotgrab) -> None:
     out = tmp_path / "run"
-    r = slotgrab("load", str(scenario(tmp_path)), "--target", "naive", "--out", str(out))
+    r = slotgrab("load", str(scenario(tmp_path)), "--target", "naive", "--out", str(out), "--no-report")
     assert r.returncode == 1, r.stderr
     assert "overbooked" in r.stderr
     meta = json.loads((out / "meta.json").read_text())
@@ -90,7 +90,7 @@ def test_two_processes_share_the_plan(tmp_path: Path, slotgrab, stub_target) -> 
     url = stub_target()
     out = tmp_path / "run"
     r = slotgrab(
-        "load", str(scenario(tmp_path)), "--target", url, "--processes", "2", "--out", str(out)
+        "load", str(scenario(tmp_path)), "--target", url, "--processes", "2", "--out", str(out), "--no-report"
     )
     assert r.returncode == 0, r.stderr
     t = read_records(out / "records" / "rep-000")
