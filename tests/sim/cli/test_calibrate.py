@@ -3,12 +3,11 @@ loader accepts."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 import yaml
+from cli_kit import run_slotgrab
 
 from sim.drivers.load.calibration import fit_lognormal
 from sim.scenario import load_scenario
@@ -24,13 +23,7 @@ def test_fit_lognormal_takes_median_p95_and_floor() -> None:
 @pytest.mark.slow
 def test_calibrate_writes_a_service_block_the_simulator_uses(tmp_path: Path) -> None:
     out = tmp_path / "service.yaml"
-    r = subprocess.run(
-        [sys.executable, "-m", "sim.cli.app", "calibrate", "--samples", "20", "--out", str(out)],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    r = run_slotgrab("calibrate", "--samples", "20", "--out", str(out), timeout=120)
     assert r.returncode == 0, r.stderr
     block = yaml.safe_load(out.read_text())["service"]
     assert set(block["service_ms"]) == {"list_sessions", "hold", "confirm", "cancel"}

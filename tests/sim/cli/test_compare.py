@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from sim.cli.app import _register_all, app
+from sim.cli.app import app
 
 TINY = """\
 name: tiny-compare
@@ -25,13 +25,6 @@ bots:
   - {crew: c, devices: 1, rate_per_s: 20, lanes: 2, accounts: 4, ips: 2, persons: 10}
 compare: [fcfs, captcha]
 """
-
-
-@pytest.fixture(scope="module")
-def runner() -> CliRunner:
-    if not app.registered_commands:
-        _register_all()
-    return CliRunner()
 
 
 @pytest.fixture

@@ -10,16 +10,9 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from sim.cli.app import _register_all, app
+from sim.cli.app import app
 
 SMALL = ["--reps", "2", "--policies", "2", "--load-share", "0.02", "--load-seconds", "5"]
-
-
-@pytest.fixture(scope="module")
-def runner() -> CliRunner:
-    if not app.registered_commands:
-        _register_all()
-    return CliRunner()
 
 
 @pytest.mark.slow

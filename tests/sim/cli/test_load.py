@@ -4,18 +4,18 @@ process) and prints its path; ``--no-report`` skips it."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import pytest
+from cli_kit import run_slotgrab
 
 pytestmark = pytest.mark.slow
 
 
 def test_load_writes_its_report_by_default_and_prints_its_path(
-    tmp_path: Path, burst_file: Path, slotgrab_child: Any
+    tmp_path: Path, burst_file: Path
 ) -> None:
     out = tmp_path / "run"
-    r = slotgrab_child("load", str(burst_file), "--out", str(out))
+    r = run_slotgrab("load", str(burst_file), "--out", str(out), timeout=180.0)
     assert r.returncode == 0, r.stderr
     html = out / "report.html"
     assert f"report: {html}" in r.stdout.replace("\n", "")

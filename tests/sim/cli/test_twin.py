@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
-from typing import Any
 
 import pytest
+from cli_kit import run_slotgrab
 
 from sim.cli.twin import compare
 from sim.experiments.aggregate import stats_of
@@ -33,10 +33,11 @@ def test_metrics_missing_on_either_side_are_left_out_and_constants_compare_exact
 
 @pytest.mark.slow
 def test_twin_writes_its_report_by_default_and_prints_its_path(
-    tmp_path: Path, burst_file: Path, slotgrab_child: Any
+    tmp_path: Path, burst_file: Path
 ) -> None:
     out = tmp_path / "twin"
-    r = slotgrab_child("twin", str(burst_file), "--reps", "2", "--samples", "10", "--out", str(out))
+    r = run_slotgrab("twin", str(burst_file), "--reps", "2", "--samples", "10", "--out", str(out),
+                     timeout=180.0)
     assert r.returncode == 0, r.stderr
     html = out / "report.html"
     assert f"report: {html}" in r.stdout.replace("\n", "")

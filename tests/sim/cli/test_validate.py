@@ -2,18 +2,8 @@
 
 from __future__ import annotations
 
-import pytest
-from typer.testing import CliRunner
-
-from sim.cli.app import _register_all, app
+from sim.cli.app import app
 from sim.scenario.loader import shipped_scenarios
-
-
-@pytest.fixture(scope="module")
-def runner() -> CliRunner:
-    if not app.registered_commands:
-        _register_all()
-    return CliRunner()
 
 
 def test_every_shipped_scenario_validates(runner):

@@ -1,5 +1,5 @@
-"""Helpers of the load-driver tests: the CLI in a child process (Locust monkey-patches the
-standard library, which must not happen inside the test process) and a stub target."""
+"""Fixtures of the load-driver tests: a stub target on 127.0.0.1 (the CLI in a child process is
+``cli_kit.run_slotgrab``)."""
 
 from __future__ import annotations
 
@@ -13,23 +13,6 @@ import pytest
 from sim.drivers.load.target import free_port, wait_healthy
 
 STUB = Path(__file__).with_name("stub_target.py")
-
-
-def run_slotgrab(*args: str, timeout: float = 120.0) -> subprocess.CompletedProcess[str]:
-    """Run ``slotgrab ARGS`` in a child process."""
-    return subprocess.run(
-        [sys.executable, "-m", "sim.cli.app", *args],
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        check=False,
-    )
-
-
-@pytest.fixture
-def slotgrab() -> object:
-    """``slotgrab(*args)`` runs the CLI in a child process and returns the CompletedProcess."""
-    return run_slotgrab
 
 
 @pytest.fixture

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from cli_kit import run_slotgrab
 
 from sim.records import read_records
 
@@ -42,13 +43,13 @@ def lags_and_latencies(out: Path) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 
 def test_a_stall_behind_a_closed_generator_shows_in_corrected_latency(
-    tmp_path: Path, slotgrab, stub_target
+    tmp_path: Path, stub_target
 ) -> None:  # type: ignore[no-untyped-def]
     url = stub_target(stall_s=STALL_S, stall_nth=3)
     sc = scenario(tmp_path, 40, "{dist: uniform, low: 0, high: 2}")
     out = tmp_path / "closed"
     # one Locust user: while it waits for the stalled answer, nobody sends (coordinated omission)
-    r = slotgrab("load", str(sc), "--target", url, "--users", "1", "--out", str(out), "--no-report")
+    r = run_slotgrab("load", str(sc), "--target", url, "--users", "1", "--out", str(out), "--no-report")
     assert r.returncode == 0, r.stderr
     lag, latency, corrected = lags_and_latencies(out)
     assert 0.7 * STALL_S <= lag.max() <= 2 * STALL_S
@@ -60,12 +61,12 @@ def test_a_stall_behind_a_closed_generator_shows_in_corrected_latency(
 
 
 def test_an_open_generator_sends_on_time_and_the_stall_is_latency(
-    tmp_path: Path, slotgrab, stub_target
+    tmp_path: Path, stub_target
 ) -> None:  # type: ignore[no-untyped-def]
     url = stub_target(stall_s=STALL_S, stall_nth=3)
     sc = scenario(tmp_path, 40, "{dist: uniform, low: 0, high: 2}")
     out = tmp_path / "open"
-    r = slotgrab("load", str(sc), "--target", url, "--out", str(out), "--no-report")
+    r = run_slotgrab("load", str(sc), "--target", url, "--out", str(out), "--no-report")
     assert r.returncode == 0, r.stderr
     lag, latency, corrected = lags_and_latencies(out)
     assert lag.max() < 0.5 * STALL_S
@@ -73,11 +74,11 @@ def test_an_open_generator_sends_on_time_and_the_stall_is_latency(
     assert np.percentile(corrected, 90) < 0.1 * STALL_S
 
 
-def test_a_saturated_generator_shows_up_as_lag(tmp_path: Path, slotgrab, stub_target) -> None:  # type: ignore[no-untyped-def]
+def test_a_saturated_generator_shows_up_as_lag(tmp_path: Path, stub_target) -> None:  # type: ignore[no-untyped-def]
     url = stub_target()
     sc = scenario(tmp_path, 600, "0.5")  # 600 requests due at the same instant, one process
     out = tmp_path / "burst"
-    r = slotgrab("load", str(sc), "--target", url, "--out", str(out), "--no-report")
+    r = run_slotgrab("load", str(sc), "--target", url, "--out", str(out), "--no-report")
     assert r.returncode == 0, r.stderr
     lag, latency, corrected = lags_and_latencies(out)
     assert len(lag) == 600

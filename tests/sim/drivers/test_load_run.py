@@ -9,34 +9,16 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from cli_kit import run_slotgrab, write_burst
 
 from sim.agents.actions import STATUS_OF
 from sim.records import read_records
 
 pytestmark = pytest.mark.slow
 
-# 150 patients watch the countdown and all click 50 ms after T0; a small bot crew snipes.
-BURST = """
-name: load-burst
-seed: 11
-replications: 1
-horizon: {before_s: 2, after_s: 5}
-supply:
-  departments:
-    - {id: derm, level: expert, sessions: [{id: d1-am, capacity: 10}]}
-patients:
-  - {segment: mobile, count: 150, arrival_s: {dist: uniform, low: -1.5, high: -0.5}, retries: 1,
-     reaction_s: 0.05, think_s: 0.5, pay_s: 0.3}
-bots:
-  - {crew: plugin, devices: 1, rate_per_s: 20, lanes: 2, accounts: 4, ips: 2, persons: 8,
-     start_s: -0.5, give_up_after_sold_out_s: 1.0}
-"""
-
-
 def scenario(tmp_path: Path) -> Path:
-    path = tmp_path / "burst.yaml"
-    path.write_text(BURST)
-    return path
+    """150 patients watch the countdown and all click 50 ms after T0; a small bot crew snipes."""
+    return write_burst(tmp_path, name="load-burst", patients=150, after_s=5)
 
 
 def col(table, name):  # type: ignore[no-untyped-def]
@@ -45,10 +27,10 @@ def col(table, name):  # type: ignore[no-untyped-def]
 
 
 def test_reference_service_keeps_its_invariants_and_reports_outcomes(
-    tmp_path: Path, slotgrab
+    tmp_path: Path
 ) -> None:
     out = tmp_path / "run"
-    r = slotgrab("load", str(scenario(tmp_path)), "--out", str(out), "--no-report")
+    r = run_slotgrab("load", str(scenario(tmp_path)), "--out", str(out), "--no-report")
     assert r.returncode == 0, r.stderr
     t = read_records(out / "records" / "rep-000")
     req = t["requests"]
@@ -75,9 +57,9 @@ def test_reference_service_keeps_its_invariants_and_reports_outcomes(
     assert timing["latency_corrected"]["max_ms"] >= timing["latency"]["max_ms"]
 
 
-def test_naive_service_overbooks_and_load_exits_non_zero(tmp_path: Path, slotgrab) -> None:
+def test_naive_service_overbooks_and_load_exits_non_zero(tmp_path: Path) -> None:
     out = tmp_path / "run"
-    r = slotgrab("load", str(scenario(tmp_path)), "--target", "naive", "--out", str(out), "--no-report")
+    r = run_slotgrab("load", str(scenario(tmp_path)), "--target", "naive", "--out", str(out), "--no-report")
     assert r.returncode == 1, r.stderr
     assert "overbooked" in r.stderr
     meta = json.loads((out / "meta.json").read_text())
@@ -86,10 +68,10 @@ def test_naive_service_overbooks_and_load_exits_non_zero(tmp_path: Path, slotgra
     assert summary["slots_confirmed"]["mean"] > 10
 
 
-def test_two_processes_share_the_plan(tmp_path: Path, slotgrab, stub_target) -> None:  # type: ignore[no-untyped-def]
+def test_two_processes_share_the_plan(tmp_path: Path, stub_target) -> None:  # type: ignore[no-untyped-def]
     url = stub_target()
     out = tmp_path / "run"
-    r = slotgrab(
+    r = run_slotgrab(
         "load", str(scenario(tmp_path)), "--target", url, "--processes", "2", "--out", str(out), "--no-report"
     )
     assert r.returncode == 0, r.stderr

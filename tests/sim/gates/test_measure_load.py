@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from cli_kit import run_slotgrab
 
 pytestmark = pytest.mark.slow
 
@@ -91,9 +92,8 @@ def test_naive_target_fails_overbooked_gate_and_passes_the_latency_gate(tmp_path
     """Through the real command line, in its own process (Locust's gevent patching, the progress
     bar and the exit code as CI sees them)."""
     out = tmp_path / "naive"
-    cmd = [sys.executable, "-m", "sim.cli.app", "check", str(scenario(tmp_path, 150, 40)),
-           "--kind", "load", "--target", "naive", "--out", str(out), "--no-report"]
-    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=240, check=False)
+    proc = run_slotgrab("check", str(scenario(tmp_path, 150, 40)), "--kind", "load", "--target", "naive",
+                        "--out", str(out), "--no-report", timeout=240)
     assert proc.returncode == 1, proc.stdout + proc.stderr
     doc = json.loads((out / "result.json").read_text())
     got = {g["metric"]: g["status"] for g in doc["gates"]}
