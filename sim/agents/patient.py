@@ -23,7 +23,7 @@ A patient with ``cancel_p`` cancels the booking later for a real reason and book
 from __future__ import annotations
 
 from collections.abc import Generator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -58,16 +58,39 @@ class _Visit:
     entered_lottery: bool = False
     joined_waitlist: bool = False
     cancelled: bool = False
+    ident: dict[str, Any] = field(default_factory=dict)  # account, person, ip
+    dept: dict[str, Any] = field(default_factory=dict)  # the args of every department-wide op
+    # Calls whose args are ``dept``, made once per credentials: list_sessions, repeated until
+    # something opens, is most of a patient's traffic (calls and their args are never mutated)
+    dept_calls: dict[str, Call] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        spec = self.spec
+        self.ident = {"account": spec.account, "person": spec.person, "ip": spec.ip}
+        self.dept = {"department": spec.department}
 
     def args(self, op: str, extra: dict[str, Any]) -> dict[str, Any]:
         """Identity, the credentials this patient holds, and the op's own arguments."""
-        spec = self.spec
-        out = {"account": spec.account, "person": spec.person, "ip": spec.ip, **extra}
+        out = {**self.ident, **extra}
         if self.token is not None:
             out["token"] = self.token
         if self.referral is not None and op in _REFERRAL_OPS:
             out["referral"] = self.referral
         return out
+
+    def call(self, op: str, extra: dict[str, Any]) -> Call:
+        """The request for ``op`` with its own arguments ``extra``."""
+        if extra is not self.dept:
+            return Call(op, self.args(op, extra))
+        c = self.dept_calls.get(op)
+        if c is None:
+            c = self.dept_calls[op] = Call(op, self.args(op, extra))
+        return c
+
+    def admitted(self, token: str) -> None:
+        """Keep a waiting-room token: every request from now on carries it."""
+        self.token = token
+        self.dept_calls.clear()
 
     def think(self) -> float:
         return self.seg.think_s.draw(self.rng)
@@ -86,10 +109,10 @@ def _solve(v: _Visit, challenge: dict[str, Any]) -> tuple[float, bool]:
 
 def _send(v: _Visit, op: str, extra: dict[str, Any]) -> Steps:
     """One request, answering the gates on the way (CAPTCHA, rate limit, waiting room)."""
-    answer: dict[str, Any] = {}
+    answer: dict[str, Any] | None = None
     tries = 0
     while True:
-        r = yield Call(op, v.args(op, {**extra, **answer}))
+        r = yield v.call(op, extra) if answer is None else v.call(op, {**extra, **answer})
         assert r is not None
         if r.t > v.deadline:
             return r
@@ -115,7 +138,7 @@ def _queue(v: _Visit) -> Steps:
     while True:
         r = yield from _send(v, "enter_queue", {})
         if r.ok:
-            v.token = str(r.body.get("token"))
+            v.admitted(str(r.body.get("token")))
             return r
         if r.code != "queued" or r.t > v.deadline:
             return r
@@ -125,7 +148,7 @@ def _queue(v: _Visit) -> Steps:
 def _lottery(v: _Visit) -> Steps:
     """Enter the department's draw once and come back for the result."""
     v.entered_lottery = True
-    dept = {"department": v.spec.department}
+    dept = v.dept
     r = yield from _send(v, "lottery_enter", dept)
     while r.code == "queued":
         yield Wait(r.retry_after if r.retry_after is not None else 5.0, "lottery")
@@ -136,7 +159,7 @@ def _lottery(v: _Visit) -> Steps:
 def _waitlist(v: _Visit) -> Steps:
     """Join the department's waitlist once and poll for an offered slot until patience ends."""
     v.joined_waitlist = True
-    dept = {"department": v.spec.department}
+    dept = v.dept
     r = yield from _send(v, "waitlist_join", dept)
     while r.code == "queued" and r.t < v.deadline:
         yield Wait(r.retry_after if r.retry_after is not None else 60.0, "waitlist")
@@ -216,7 +239,7 @@ def patient(spec: AgentSpec, rng: np.random.Generator) -> AgentScript:
     while failures <= seg.retries:
         h: Response | None = None
         if direct is None:
-            r = yield from _send(v, "list_sessions", {"department": spec.department})
+            r = yield from _send(v, "list_sessions", v.dept)
             if r.t > v.deadline:
                 return Outcome("impatient")
             if r.code in _REFUSALS:

@@ -12,6 +12,7 @@ Every change is appended to :attr:`Ledger.events` (the booking-events records).
 from __future__ import annotations
 
 import heapq
+import math
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
@@ -70,6 +71,12 @@ class SessionState:
 ReturnRule = Callable[[str, int, float], float | None]
 
 
+def _due_at(st: SessionState) -> float:
+    """When the session's next release or return is due (inf: nothing pending)."""
+    return min(st.batches[0][0] if st.batches else math.inf,
+               st.returns[0][0] if st.returns else math.inf)
+
+
 def _immediately(session: str, slot: int, now: float) -> float | None:
     return now
 
@@ -86,6 +93,9 @@ class Ledger:
         self._next_hold = 1
         self._seq = 0
         self._by_person: dict[int, list[int]] = {}
+        # no session has a release or return due before this (a lower bound: advance runs on
+        # every operation, and most find nothing due)
+        self._next_due = math.inf
 
     # ---- set-up -------------------------------------------------------------------------
     def add_session(
@@ -97,6 +107,7 @@ class Ledger:
             raise ValueError(f"session {session}: release batches exceed capacity {capacity}")
         release_at = plan[0][0] if plan else float("inf")
         self.sessions[session] = SessionState(session, department, date, capacity, release_at, plan)
+        self._next_due = min(self._next_due, release_at)
 
     # ---- lazy time ----------------------------------------------------------------------
     def advance(self, now: float) -> None:
@@ -106,8 +117,12 @@ class Ledger:
             h = self.holds[hid]
             if h.state == HELD and h.expires_at == due:
                 self._free(h, EXPIRED, due)
-        for st in self.sessions.values():
-            self._release_due(st, now)
+        if now >= self._next_due:
+            next_due = math.inf
+            for st in self.sessions.values():
+                self._release_due(st, now)
+                next_due = min(next_due, _due_at(st))
+            self._next_due = next_due
 
     def _release_due(self, st: SessionState, now: float) -> None:
         while st.batches and st.batches[0][0] <= now:
@@ -133,6 +148,7 @@ class Ledger:
         if due is not None:
             self._seq += 1
             heapq.heappush(st.returns, (max(due, t), self._seq, h.slot))
+            self._next_due = min(self._next_due, due)
             self._release_due(st, t)
         else:
             self._log(t, "withdraw", h.session, h.slot, 0, -1, -1, 1)

@@ -55,6 +55,10 @@ class BookingService:
                 ids.append(s.id)
                 ledger.add_session(s.id, dept.id, s.date, s.capacity, stack.release_batches(s.id, [(t, s.capacity)]))
         ledger.return_rule = stack.return_at
+        # list_sessions is most of the traffic: its rows' fixed parts, per department, built once
+        self._listing = {dept: [(sid, ledger.sessions[sid], self.opens_at[sid]) for sid in ids]
+                         for dept, ids in self.by_department.items()}
+        self._listing_all = [(sid, ledger.sessions[sid], t) for sid, t in self.opens_at.items()]
         self._ops = {"list_sessions": self._list, "hold": self._hold, "confirm": self._confirm,
                      "cancel": self._cancel}
 
@@ -76,14 +80,11 @@ class BookingService:
 
     def _list(self, req: Request, now: float) -> Reply:
         dept = req.args.get("department")
-        ids = self.by_department.get(dept) if dept else list(self.opens_at)
-        if ids is None:
+        rows = self._listing.get(dept) if dept else self._listing_all
+        if rows is None:
             return Reply("not_found", {"error": f"no department {dept!r}"})
         self.ledger.advance(now)
-        sessions = [
-            {"id": sid, "remaining": self.ledger.sessions[sid].remaining, "opens_at": self.opens_at[sid]}
-            for sid in ids
-        ]
+        sessions = [{"id": sid, "remaining": st.remaining, "opens_at": opens_at} for sid, st, opens_at in rows]
         return Reply("ok", {"sessions": sessions})
 
     def _hold(self, req: Request, now: float) -> Reply:
