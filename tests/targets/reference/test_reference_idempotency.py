@@ -43,29 +43,34 @@ def test_same_key_same_hold_different_key_new_hold(tmp_path: Any) -> None:
     assert len(_holds(events)) == 2
 
 
+def _check_one_hold(kit: Any, server: Any, retries: int) -> None:
+    """``retries`` clients released together retry one hold with one key: all get one hold."""
+    kit.load(server, SCENARIO)
+    token = kit.provision(server, 1)[1]
+    barrier = threading.Barrier(retries)
+    ids: list[int] = []
+
+    def retry() -> None:
+        with httpx.Client(base_url=server.url, timeout=30) as cl:
+            barrier.wait()
+            r = cl.post("/v1/holds", json={"session": "s1"},
+                        headers={"Authorization": f"Bearer {token}", "Idempotency-Key": "same"})
+            ids.append(r.json().get("hold_id", -1))
+
+    threads = [threading.Thread(target=retry) for _ in range(retries)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert len(ids) == retries and len(set(ids)) == 1 and ids[0] > 0
+    assert len(_holds(kit.export(server))) == 1
+
+
 @pytest.mark.slow
 def test_racing_retries_with_one_key_make_one_hold(tmp_path: Any, kit: Any) -> None:
     server = kit.serve(tmp_path)
     try:
-        kit.load(server, SCENARIO)
-        token = kit.provision(server, 1)[1]
-        barrier = threading.Barrier(16)
-        ids: list[int] = []
-
-        def retry() -> None:
-            with httpx.Client(base_url=server.url, timeout=30) as cl:
-                barrier.wait()
-                r = cl.post("/v1/holds", json={"session": "s1"},
-                            headers={"Authorization": f"Bearer {token}", "Idempotency-Key": "same"})
-                ids.append(r.json().get("hold_id", -1))
-
-        threads = [threading.Thread(target=retry) for _ in range(16)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join(60)
-        assert len(ids) == 16 and len(set(ids)) == 1 and ids[0] > 0
-        assert len(_holds(kit.export(server))) == 1
+        _check_one_hold(kit, server, 16)
     finally:
         server.stop()
 
@@ -75,24 +80,6 @@ def test_racing_retries_with_one_key_make_one_hold(tmp_path: Any, kit: Any) -> N
 def test_racing_retries_across_two_postgres_workers_make_one_hold(tmp_path: Any, kit: Any, pg_url: str) -> None:
     server = kit.serve(tmp_path, db=pg_url, workers=2)
     try:
-        kit.load(server, SCENARIO)
-        token = kit.provision(server, 1)[1]
-        barrier = threading.Barrier(32)
-        ids: list[int] = []
-
-        def retry() -> None:
-            with httpx.Client(base_url=server.url, timeout=30) as cl:
-                barrier.wait()
-                r = cl.post("/v1/holds", json={"session": "s1"},
-                            headers={"Authorization": f"Bearer {token}", "Idempotency-Key": "same"})
-                ids.append(r.json().get("hold_id", -1))
-
-        threads = [threading.Thread(target=retry) for _ in range(32)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join(60)
-        assert len(ids) == 32 and len(set(ids)) == 1 and ids[0] > 0
-        assert len(_holds(kit.export(server))) == 1
+        _check_one_hold(kit, server, 32)
     finally:
         server.stop()
