@@ -11,6 +11,7 @@ from typing import Any
 import altcha
 import numpy as np
 import pytest
+from account_kit import register
 from fastapi.testclient import TestClient
 
 from sim.agents import script_for
@@ -44,12 +45,6 @@ def _client(tmp_path: Any, **kw: Any) -> TestClient:
     return c
 
 
-def _register(c: TestClient, account: int, persons: list[int]) -> dict[str, str]:
-    r = c.post("/v1/accounts", json={"account": account, "password": "correct horse", "persons": persons})
-    assert r.status_code == 200, r.text
-    return {"Authorization": f"Bearer {r.json()['token']}"}
-
-
 def _challenge(c: TestClient, who: dict[str, str]) -> dict[str, Any]:
     r = c.post("/v1/holds", json={"session": "s1"}, headers=who)
     assert (r.status_code, r.json()["code"]) == (428, "captcha_required")
@@ -66,7 +61,7 @@ def _hold(c: TestClient, who: dict[str, str], cid: Any, proof: str | None, corre
 @pytest.fixture
 def pow_service(tmp_path: Any) -> tuple[TestClient, dict[str, str], dict[str, str]]:
     c = _client(tmp_path)
-    return c, _register(c, 1, [11]), _register(c, 2, [21])
+    return c, register(c, 1, [11]), register(c, 2, [21])
 
 
 def test_challenge_is_a_signed_altcha_challenge_bound_to_the_account(pow_service: Any) -> None:
@@ -123,7 +118,7 @@ def test_a_wrong_or_missing_or_forged_solution_is_refused(pow_service: Any) -> N
 
 def test_claimed_mode_trusts_the_client_like_the_simulator(tmp_path: Any) -> None:
     c = _client(tmp_path, pow_mode="claimed")
-    alice = _register(c, 1, [11])
+    alice = register(c, 1, [11])
     ch = _challenge(c, alice)
     assert "altcha" not in ch
     assert _hold(c, alice, ch["challenge_id"], None) == "ok"
@@ -142,7 +137,7 @@ def test_a_patient_on_the_load_path_solves_for_real_and_books(tmp_path: Any) -> 
     sc = Scenario.model_validate(SCENARIO)
     spec = build_population(sc, Streams(sc.seed, 0)).agents[0]
     adapter = ReferenceAdapter()
-    adapter.bind({"tokens": {str(spec.account): _register(c, spec.account, list(spec.persons))[
+    adapter.bind({"tokens": {str(spec.account): register(c, spec.account, list(spec.persons))[
         "Authorization"].removeprefix("Bearer ")}})
     script, t, codes = script_for(spec.role)(spec, np.random.default_rng(1)), 0.0, []
     action: Any = next(script)

@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from account_kit import register
 from fastapi.testclient import TestClient
 
 from targets.reference.app import create_app
@@ -36,16 +37,10 @@ def _client(tmp_path: Any, policies: list[Any] | None = None, peer: str = "10.0.
     return c
 
 
-def _register(c: TestClient, account: int, persons: list[int]) -> dict[str, str]:
-    r = c.post("/v1/accounts", json={"account": account, "password": "correct horse", "persons": persons})
-    assert r.status_code == 200, r.text
-    return {"Authorization": f"Bearer {r.json()['token']}"}
-
-
 @pytest.fixture
 def two(tmp_path: Any) -> Iterator[tuple[TestClient, dict[str, str], dict[str, str]]]:
     c = _client(tmp_path)
-    yield c, _register(c, 1, [11, 12]), _register(c, 2, [21])
+    yield c, register(c, 1, [11, 12]), register(c, 2, [21])
 
 
 # ---- a person can only see, confirm and cancel their own bookings ---------------------------
@@ -107,7 +102,7 @@ def test_admin_routes_refuse_users_and_strangers(two: Any, method: str, path: st
 # ---- CAPTCHA answers are single-use and bound to the account -----------------------------------
 def test_captcha_answer_is_single_use_and_bound_to_the_account(tmp_path: Any) -> None:
     c = _client(tmp_path, policies=["captcha"])
-    alice, mallory = _register(c, 1, [11]), _register(c, 2, [21])
+    alice, mallory = register(c, 1, [11]), register(c, 2, [21])
     r = c.post("/v1/holds", json={"session": "s1"}, headers=alice)
     assert (r.status_code, r.json()["code"]) == (428, "captcha_required")
     answer = {"id": r.json()["challenge_id"], "correct": True}
@@ -128,7 +123,7 @@ def _audit_ips(c: TestClient) -> list[int]:
 
 def test_x_forwarded_for_is_not_trusted_by_default(tmp_path: Any) -> None:
     c = _client(tmp_path, policies=[{"name": "rate_limit", "params": {"key": "ip", "burst": 2, "rate_per_s": 0.1}}])
-    alice = _register(c, 1, [11])
+    alice = register(c, 1, [11])
     codes = [c.get("/v1/sessions", headers={**alice, "X-Forwarded-For": f"192.0.2.{i}"}).json()["code"]
              for i in range(5)]
     assert codes.count("rate_limited") == 3  # one key: the TCP peer, whatever the header says
@@ -137,7 +132,7 @@ def test_x_forwarded_for_is_not_trusted_by_default(tmp_path: Any) -> None:
 
 def test_configured_header_is_trusted_and_x_forwarded_for_still_is_not(tmp_path: Any) -> None:
     c = _client(tmp_path, trusted_ip_header="X-Client-IP")
-    alice = _register(c, 1, [11])
+    alice = register(c, 1, [11])
     c.get("/v1/sessions", headers={**alice, "X-Client-IP": "42", "X-Forwarded-For": "7"})
     c.get("/v1/sessions", headers={**alice, "X-Client-IP": "192.0.2.1"})
     assert _audit_ips(c) == [42, int.from_bytes(bytes([192, 0, 2, 1]), "big")]
@@ -181,7 +176,7 @@ def test_bad_ids_and_op_names_are_refused(two: Any) -> None:
 
 def test_waiting_room_token_is_bound_to_the_account(tmp_path: Any) -> None:
     c = _client(tmp_path, policies=[{"name": "waiting_room", "params": {"open_s": -100, "rate_per_s": 1000}}])
-    alice, mallory = _register(c, 1, [11]), _register(c, 2, [21])
+    alice, mallory = register(c, 1, [11]), register(c, 2, [21])
     r = c.post("/v1/ops/enter_queue", json={}, headers=alice)
     if r.json()["code"] == "queued":  # admitted a few ms later
         time.sleep(float(r.json().get("retry_after", 0.01)) + 0.01)
