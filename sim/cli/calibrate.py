@@ -63,7 +63,7 @@ def calibrate(
     from sim.cli.load import _admin_token
     from sim.drivers.adapter import TargetError, load_adapter
     from sim.drivers.load.calibration import calibrate as measure
-    from sim.drivers.load.target import started_target
+    from sim.drivers.load.target import TargetSpecError, target_for
 
     with user_errors():
         try:
@@ -71,19 +71,13 @@ def calibrate(
         except ValueError as exc:
             raise UsageError(str(exc)) from None
         try:
-            if target is None or target in ("reference", "naive"):
-                with (
-                    started_target(target or "reference") as tgt,
-                    httpx.Client(base_url=tgt.base_url, timeout=30.0) as client,
-                ):
-                    cal = measure(client, the_adapter, tgt.admin_token, n=samples)
-            else:
-                if not target.startswith(("http://", "https://")):
-                    raise UsageError(
-                        f"--target {target!r}: expected a URL (http://…), 'reference' or 'naive'"
-                    )
-                with httpx.Client(base_url=target.rstrip("/"), timeout=30.0) as client:
-                    cal = measure(client, the_adapter, _admin_token(admin_token_file), n=samples)
+            with (
+                target_for(target, admin_token=lambda: _admin_token(admin_token_file)) as tgt,
+                httpx.Client(base_url=tgt.base_url, timeout=30.0) as client,
+            ):
+                cal = measure(client, the_adapter, tgt.admin_token, n=samples)
+        except TargetSpecError as exc:
+            raise UsageError(str(exc)) from None
         except (TargetError, httpx.HTTPError, RuntimeError) as exc:
             raise UsageError(f"calibration failed: {exc}") from None
         console = wide_console()

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import math
-import os
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +22,7 @@ from rich.table import Table
 from sim.cli.errors import UsageError, user_errors
 from sim.cli.metric_table import format_value
 from sim.cli.run_report import report_option, write_run_report
+from sim.drivers.load.target import ADMIN_TOKEN_ENV, env_admin_token
 from sim.experiments.rundir import RunDir, default_run_dir
 from sim.scenario.loader import load_scenario, resolve_path
 from sim.scenario.model import Scenario
@@ -37,7 +37,6 @@ __all__ = [
     "wide_console",
 ]
 
-ADMIN_TOKEN_ENV = "SLOTGRAB_ADMIN_TOKEN"
 KEY_METRICS = (
     "bot_share",
     "patient_success",
@@ -115,7 +114,7 @@ def _admin_token(path: Path | None) -> str | None:
             return path.read_text(encoding="utf-8").strip()
         except OSError as exc:
             raise UsageError(f"--admin-token-file {path}: {exc.strerror}") from None
-    return os.environ.get(ADMIN_TOKEN_ENV)
+    return env_admin_token()
 
 
 def _run_dir(out: Path | None, sc: Scenario) -> RunDir:
@@ -244,7 +243,7 @@ def _run(sc: Scenario, target: str | None, admin_token: str | None, **opts: Any)
 
     from sim.drivers.adapter import TargetError
     from sim.drivers.load.run import LoadError
-    from sim.drivers.load.target import Target, started_target
+    from sim.drivers.load.target import TargetSpecError, target_for
 
     bar = Progress(
         TextColumn("[bold]{task.description}"),
@@ -262,14 +261,10 @@ def _run(sc: Scenario, target: str | None, admin_token: str | None, **opts: Any)
             def progress(p: dict[str, int]) -> None:
                 bar.update(task, total=p["agents"], completed=p["finished"], requests=p["requests"])
 
-            if target is None or target in ("reference", "naive"):
-                with started_target(target or "reference") as tgt:
-                    return load_run(sc, tgt, progress=progress, **opts)
-            if not target.startswith(("http://", "https://")):
-                raise UsageError(
-                    f"--target {target!r}: expected a URL (http://…), 'reference' or 'naive'"
-                )
-            return load_run(sc, Target(target.rstrip("/"), admin_token), progress=progress, **opts)
+            with target_for(target, admin_token=lambda: admin_token) as tgt:
+                return load_run(sc, tgt, progress=progress, **opts)
+    except TargetSpecError as exc:
+        raise UsageError(str(exc)) from None
     except (LoadError, TargetError, RuntimeError, OSError, ValueError) as exc:
         raise UsageError(f"load run of {sc.name!r} could not be carried out: {exc}") from None
 

@@ -21,17 +21,14 @@ from sim.drivers.load.harness import LoadReport, Progress, load_run  # first: ge
 
 # isort: split
 
-import contextlib
-import os
 import statistics
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 
 from sim.domain.invariants import Violation
-from sim.drivers.load.target import Target, started_target
+from sim.drivers.load.target import env_admin_token, target_for
 from sim.experiments import RunDir, aggregate
 from sim.gates.measure_simulate import Measured
 from sim.gates.values import MetricValue
@@ -40,7 +37,6 @@ from sim.scenario.model import Scenario
 __all__ = ["VIOLATION_KINDS", "measure_load", "probe_latency_ms", "target_for"]
 
 VIOLATION_KINDS = ("overbooked", "double_booked", "bad_transition", "lost_ack")
-ADMIN_TOKEN_ENV = "SLOTGRAB_ADMIN_TOKEN"
 _PROBES = 25
 
 
@@ -58,20 +54,6 @@ def probe_latency_ms(base_url: str, path: str = "/v1/health", n: int = _PROBES) 
             if i >= 3:  # the first requests open the connection and warm caches
                 out.append((time.perf_counter() - t0) * 1000.0)
     return out
-
-
-@contextlib.contextmanager
-def target_for(target: str | None, command: list[str] | None = None,
-               admin_token: str | None = None) -> Iterator[Target]:
-    """``None``/``reference``/``naive``: a service this check starts and stops; a URL: that
-    service, with ``admin_token`` (default: ``$SLOTGRAB_ADMIN_TOKEN``)."""
-    if target is None or target in ("reference", "naive") or command is not None:
-        with started_target(target or "reference", command) as started:
-            yield started
-        return
-    if not target.startswith(("http://", "https://")):
-        raise ValueError(f"--target {target!r}: expected a URL, 'reference' or 'naive'")
-    yield Target(target.rstrip("/"), admin_token or os.environ.get(ADMIN_TOKEN_ENV))
 
 
 def violation_counts(violations: list[Violation]) -> dict[str, float]:
@@ -102,7 +84,7 @@ def measure_load(
     progress: Progress | None = None,
 ) -> Measured:
     """One load run of ``sc`` against ``target`` with the reference probed around it."""
-    with target_for(target, command, admin_token) as tgt:
+    with target_for(target, command, lambda: admin_token or env_admin_token()) as tgt:
         before = probe_latency_ms(tgt.base_url, reference_path)
         report = load_run(sc, tgt, processes=processes, progress=progress)
         after = probe_latency_ms(tgt.base_url, reference_path)

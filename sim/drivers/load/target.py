@@ -1,4 +1,5 @@
-"""The system under test: a URL, or a reference/naive service this run starts and stops.
+"""The system under test: a URL, or a reference/naive service this run starts and stops
+(``target_for`` tells which from the ``--target`` value).
 
 A started service listens on 127.0.0.1 on a free port, keeps its SQLite database and admin
 token in a private temporary folder, trusts ``X-Client-IP`` (so every simulated agent has its
@@ -15,15 +16,30 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
 
-__all__ = ["KINDS", "Target", "free_port", "started_target", "wait_healthy"]
+__all__ = [
+    "ADMIN_TOKEN_ENV",
+    "KINDS",
+    "Target",
+    "TargetSpecError",
+    "env_admin_token",
+    "free_port",
+    "started_target",
+    "target_for",
+    "wait_healthy",
+]
 
 KINDS = ("reference", "naive")
+ADMIN_TOKEN_ENV = "SLOTGRAB_ADMIN_TOKEN"
+
+
+class TargetSpecError(ValueError):
+    """A ``--target`` value that is neither a URL nor a kind of service a run can start."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,6 +133,30 @@ def started_target(kind: str = "reference", command: list[str] | None = None) ->
         finally:
             _stop(proc)
             log.close()
+
+
+def env_admin_token() -> str | None:
+    """The admin token of a given URL from ``$SLOTGRAB_ADMIN_TOKEN``."""
+    return os.environ.get(ADMIN_TOKEN_ENV)
+
+
+@contextlib.contextmanager
+def target_for(
+    target: str | None,
+    command: list[str] | None = None,
+    admin_token: Callable[[], str | None] = env_admin_token,
+) -> Iterator[Target]:
+    """``None``/``reference``/``naive`` (or a ``command``): a service started here and stopped
+    after; a URL: that service, with the admin token ``admin_token()`` returns (asked only then)."""
+    if target is None or target in KINDS or command is not None:
+        with started_target(target or "reference", command) as started:
+            yield started
+        return
+    if not target.startswith(("http://", "https://")):
+        raise TargetSpecError(
+            f"--target {target!r}: expected a URL (http://…), 'reference' or 'naive'"
+        )
+    yield Target(target.rstrip("/"), admin_token())
 
 
 def _stop(proc: subprocess.Popen[bytes]) -> None:
