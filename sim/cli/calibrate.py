@@ -9,7 +9,7 @@ import typer
 from rich.table import Table
 
 from sim.cli.errors import UsageError, user_errors
-from sim.cli.load import wide_console
+from sim.cli.load import adapter_option, admin_token_file_option, wide_console
 from sim.cli.metric_table import format_value
 
 __all__ = ["register"]
@@ -47,15 +47,8 @@ def calibrate(
     samples: int = typer.Option(
         200, "--samples", min=10, max=100_000, help="Samples per operation."
     ),
-    adapter: str | None = typer.Option(
-        None,
-        "--adapter",
-        metavar="MODULE:CLASS",
-        help="Target adapter (default: the reference contract).",
-    ),
-    admin_token_file: Path | None = typer.Option(
-        None, "--admin-token-file", help="Admin token of --target URL (else $SLOTGRAB_ADMIN_TOKEN)."
-    ),
+    adapter: str | None = adapter_option(),
+    admin_token_file: Path | None = admin_token_file_option(),
 ) -> None:
     """Measure per-operation service times of a target; print and write a scenario service block."""
     import httpx

@@ -31,6 +31,8 @@ from sim.scenario.overrides import OverrideError, parse_set_options
 __all__ = [
     "ADMIN_TOKEN_ENV",
     "KEY_METRICS",
+    "adapter_option",
+    "admin_token_file_option",
     "register",
     "resolve_scenario",
     "timing_table",
@@ -108,6 +110,26 @@ def _metrics_table(metrics: dict[str, float], title: str) -> Table:
     return table
 
 
+def adapter_option() -> str | None:
+    """The ``--adapter MODULE:CLASS`` option, the same in every command that drives a target."""
+    value: str | None = typer.Option(
+        None,
+        "--adapter",
+        metavar="MODULE:CLASS",
+        help="Target adapter (default: the reference contract).",
+    )
+    return value
+
+
+def admin_token_file_option() -> Path | None:
+    """The ``--admin-token-file`` option (read by ``_admin_token``), the same in every command
+    that drives a target URL."""
+    value: Path | None = typer.Option(
+        None, "--admin-token-file", help=f"Admin token of --target URL (else ${ADMIN_TOKEN_ENV})."
+    )
+    return value
+
+
 def _admin_token(path: Path | None) -> str | None:
     if path is not None:
         try:
@@ -165,15 +187,8 @@ def load(
     ),
     rep: int = typer.Option(0, "--rep", min=0, help="Which replication's plan to play."),
     seed: int | None = typer.Option(None, "--seed", min=0, help="Seed (default: the scenario's)."),
-    adapter: str | None = typer.Option(
-        None,
-        "--adapter",
-        metavar="MODULE:CLASS",
-        help="Target adapter (default: the reference contract).",
-    ),
-    admin_token_file: Path | None = typer.Option(
-        None, "--admin-token-file", help=f"Admin token of --target URL (else ${ADMIN_TOKEN_ENV})."
-    ),
+    adapter: str | None = adapter_option(),
+    admin_token_file: Path | None = admin_token_file_option(),
     out: Path | None = typer.Option(
         None, "--out", help="Run folder (default: runs/<scenario>-load-<time>)."
     ),
