@@ -48,6 +48,7 @@ CAPTCHA_CODES = frozenset({"captcha_required", "captcha_failed"})
 _LIMITED = frozenset({"rate_limited", "blocked"})
 _ACCOUNT_DEAD = frozenset({"frozen"})
 _PERSON_DEAD = frozenset({"rule_violation", "referral_required"})
+_REFUSED = _LIMITED | _ACCOUNT_DEAD | _PERSON_DEAD
 _NOT_YET = frozenset({"not_released", "queued", "overloaded", "timeout", "rate_limited"})
 _MAX_SOLVES_PER_CALL = 5
 # native hashing vs browser JS: 100-500 M vs 1-3 M hash/s (FCaptcha, calibration note A4)
@@ -84,6 +85,9 @@ class _Identities:
         self.j = 0
         self.used: set[int] = set()  # person indices holding a booking
         self.frozen: set[int] = set()  # accounts
+        # hold args per (person, IP, session), made once: the rush sends thousands of holds
+        # from a few identities (args are never mutated)
+        self._hold_args: dict[tuple[int, int, str], dict[str, Any]] = {}
 
     def _usable(self, k: int) -> bool:
         return k not in self.used and self.accounts[k] not in self.frozen
@@ -109,6 +113,14 @@ class _Identities:
             "ip": self.ips[self.j % len(self.ips)],
         }
 
+    def hold_args(self, k: int, session: str) -> dict[str, Any]:
+        """``ident(k)`` and the session to hold."""
+        key = (k, self.j % len(self.ips), session)
+        args = self._hold_args.get(key)
+        if args is None:
+            args = self._hold_args[key] = {**self.ident(k), "session": session}
+        return args
+
     def other_account(self, account: int) -> int | None:
         """An account of this lane, not ``account`` and not frozen."""
         for a in self.accounts:
@@ -127,6 +139,7 @@ class _Lane:
         crew = self.crew
         self.ids = _Identities(spec)
         self.interval = crew.lanes / crew.rate_per_s
+        self.pace = Wait(self.interval, "pace")  # the pause between shots, made once
         self.quota = math.ceil(crew.max_slots / (crew.devices * crew.lanes))
         self.market = spec.market if "hold_and_transfer" in crew.tactics else None
         self.spins = "seat_spin" in crew.tactics
@@ -254,16 +267,16 @@ class _Lane:
     def grab(self, session: str) -> Steps:
         """One hold attempt under the next pooled person; keep the slot if it works."""
         k = self.ids.next_person(prefer=self.tokens)
-        ident = self.ids.ident(k)
-        r = yield from self.call("hold", {**ident, "session": session})
+        args = self.ids.hold_args(k, session)
+        r = yield from self.call("hold", args)
         if r.code == "lottery":
             yield from self.enter_lottery(r)
             return r, self.interval
         if r.ok:
             self.ids.used.add(k)
-            yield from self.keep(r, ident)
+            yield from self.keep(r, self.ids.ident(k))
             return r, self.interval
-        if r.code in _LIMITED | _ACCOUNT_DEAD | _PERSON_DEAD:
+        if r.code in _REFUSED:
             return r, self.limited(r, k)
         return r, r.retry_after if r.retry_after is not None else self.interval
 
@@ -304,7 +317,7 @@ class _Lane:
                     return
             elif r.ok:
                 sold_out_since = None
-            yield Wait(wait, "pace")
+            yield self.pace if wait == self.interval else Wait(wait, "pace")
 
     # ---- after the rush: selling, spinning, scanning ---------------------------------------
     def maintain(self, sell: bool = True) -> Steps:

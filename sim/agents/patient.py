@@ -22,7 +22,7 @@ A patient with ``cancel_p`` cancels the booking later for a real reason and book
 
 from __future__ import annotations
 
-from collections.abc import Generator
+from collections.abc import Generator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -186,12 +186,13 @@ def _refused(v: _Visit, r: Response) -> Steps:
     return Outcome({"referral_required": "no_referral"}.get(r.code, r.code))
 
 
-def _pick(spec: AgentSpec, seg: PatientSegment, sessions: list[dict[str, Any]],
-          flexible: bool) -> str | None:
-    """The best open session with slots left: the preferred one, or (if flexible) any."""
+def _pick(wanted: Sequence[str], sessions: list[dict[str, Any]]) -> str | None:
+    """The first session of ``wanted`` (in order of preference) that has slots left."""
     open_ids = {s["id"] for s in sessions if s.get("remaining", 0) > 0}
-    wanted = spec.sessions if flexible else spec.sessions[:1]
-    return next((sid for sid in wanted if sid in open_ids), None)
+    for sid in wanted:
+        if sid in open_ids:
+            return sid
+    return None
 
 
 def _countdown(spec: AgentSpec, sessions: list[dict[str, Any]], now: float) -> float | None:
@@ -231,6 +232,7 @@ def patient(spec: AgentSpec, rng: np.random.Generator) -> AgentScript:
     """One patient's session from arrival to booking or giving up."""
     seg: PatientSegment = spec.params
     flexible = bool(rng.random() < seg.flexibility)
+    wanted = spec.sessions if flexible else spec.sessions[:1]  # the preferred one, or any
     v = _Visit(spec, seg, rng, spec.arrival + seg.patience_s)
     if seg.referral_p > 0 and rng.random() < seg.referral_p:
         v.referral = referral_code(spec.person)
@@ -253,7 +255,7 @@ def patient(spec: AgentSpec, rng: np.random.Generator) -> AgentScript:
                 yield Wait(r.retry_after or v.think(), "think")
                 continue
             sessions = r.body.get("sessions", [])
-            target = _pick(spec, seg, sessions, flexible)
+            target = _pick(wanted, sessions)
             if target is None:
                 wait = _countdown(spec, sessions, r.t)
                 if wait is not None:  # watch the countdown, then click at once
