@@ -17,7 +17,7 @@ from starlette.responses import Response
 
 from sim.agents.actions import STATUS_OF
 
-__all__ = ["ApiError", "answer", "install_error_handlers"]
+__all__ = ["ApiError", "answer", "encode_answer", "install_error_handlers"]
 
 _CODE_OF_HTTP = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
                  405: "bad_request", 409: "conflict", 413: "bad_request", 422: "invalid", 429: "rate_limited"}
@@ -33,9 +33,10 @@ class ApiError(Exception):
         self.body = body or {}
 
 
-def answer(code: str, body: dict[str, Any] | None = None, retry_after: float | None = None,
-           message: str | None = None) -> Response:
-    """The response for ``code``: status ``STATUS_OF[code]``, body ``{"code": …, **body}``."""
+def encode_answer(code: str, body: dict[str, Any] | None = None, retry_after: float | None = None,
+                  message: str | None = None) -> tuple[int, bytes, str | None]:
+    """The answer for ``code`` on the wire: (status ``STATUS_OF[code]``, JSON body
+    ``{"code": …, **body}``, the ``Retry-After`` header value or None)."""
     out: dict[str, Any] = {"code": code}
     if body:
         out.update(body)
@@ -43,12 +44,19 @@ def answer(code: str, body: dict[str, Any] | None = None, retry_after: float | N
         out["message"] = message
     elif code not in ("ok", "queued") and "message" not in out:
         out["message"] = str(out.get("error") or code.replace("_", " "))
-    headers = None
+    retry_header = None
     if retry_after is not None and math.isfinite(retry_after):
         out["retry_after"] = retry_after
-        headers = {"Retry-After": str(max(0, math.ceil(retry_after)))}
-    content = json.dumps(out, separators=(",", ":"), default=str).encode()
-    return Response(content, STATUS_OF.get(code, 500), headers, media_type="application/json")
+        retry_header = str(max(0, math.ceil(retry_after)))
+    return STATUS_OF.get(code, 500), json.dumps(out, separators=(",", ":"), default=str).encode(), retry_header
+
+
+def answer(code: str, body: dict[str, Any] | None = None, retry_after: float | None = None,
+           message: str | None = None) -> Response:
+    """The response for ``code``: status ``STATUS_OF[code]``, body ``{"code": …, **body}``."""
+    status, content, retry_header = encode_answer(code, body, retry_after, message)
+    headers = None if retry_header is None else {"Retry-After": retry_header}
+    return Response(content, status, headers, media_type="application/json")
 
 
 def install_error_handlers(app: FastAPI) -> None:

@@ -10,17 +10,14 @@ to the FastAPI app, which still declares these routes for OpenAPI.
 
 from __future__ import annotations
 
-import json
 import logging
-import math
 import re
 from typing import Any
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from sim.agents.actions import STATUS_OF
 from targets.reference.api import perform_core
-from targets.reference.errors import ApiError
+from targets.reference.errors import ApiError, encode_answer
 from targets.reference.service import Service
 from targets.reference.wire import check_length, parse_json
 
@@ -48,18 +45,12 @@ def _route(method: str, path: str) -> tuple[str, dict[str, Any]] | None:
 
 def _encode(code: str, body: dict[str, Any] | None, retry_after: float | None,
             message: str | None = None) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
-    out: dict[str, Any] = {"code": code}
-    if body:
-        out.update(body)
-    if message is not None:
-        out["message"] = message
-    elif code not in ("ok", "queued") and "message" not in out:
-        out["message"] = str(out.get("error") or code.replace("_", " "))
+    """:func:`encode_answer` with the ASGI response headers."""
+    status, payload, retry_header = encode_answer(code, body, retry_after, message)
     headers = list(_JSON)
-    if retry_after is not None and math.isfinite(retry_after):
-        out["retry_after"] = retry_after
-        headers.append((b"retry-after", str(max(0, math.ceil(retry_after))).encode()))
-    return STATUS_OF.get(code, 500), headers, json.dumps(out, separators=(",", ":"), default=str).encode()
+    if retry_header is not None:
+        headers.append((b"retry-after", retry_header.encode()))
+    return status, headers, payload
 
 
 class FastPath:
