@@ -1,4 +1,4 @@
-"""Small seeded scenarios and record readouts shared by the policy tests.
+"""Small seeded scenarios, record readouts and a policy context shared by the policy tests.
 
 Each policy test runs a few hundred patients and a small bot crew for a short horizon under a
 few seeds and asserts a *direction* (policy vs baseline), never a golden number.
@@ -11,13 +11,38 @@ from typing import Any
 
 import numpy as np
 
+from sim.domain.ledger import Ledger
 from sim.drivers.simpy_driver import run_simulation
 from sim.metrics.view import RunView
+from sim.policies.base import PolicyContext
+from sim.policies.store import MemoryStore
 from sim.records import RunRecords
+from sim.rng import Streams
 from sim.scenario.model import PolicySpec, Scenario
 from sim.scenario.overrides import apply_overrides
 
 SEEDS = tuple(range(1, 9))
+
+
+def policy_context(
+    ledger: Ledger | None = None,
+    *,
+    seed: int = 1,
+    departments: dict[str, str] | None = None,
+    dates: dict[str, str] | None = None,
+    store: MemoryStore | None = None,
+) -> PolicyContext:
+    """The context a policy is built with in a unit test: ``store`` (default a fresh
+    MemoryStore), stream ``policy`` of ``seed`` (replication 0), ``ledger`` (default empty), a
+    900 s hold TTL and the sessions' departments and dates."""
+    return PolicyContext(
+        MemoryStore() if store is None else store,
+        Streams(seed, 0).generator("policy"),
+        Ledger() if ledger is None else ledger,
+        900.0,
+        {} if departments is None else departments,
+        {} if dates is None else dates,
+    )
 
 
 def scenario(

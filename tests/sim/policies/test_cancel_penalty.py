@@ -8,17 +8,15 @@ from policy_kit import (
     mean,
     outcome_statuses,
     patient_bookings,
+    policy_context,
     runs,
     scenario,
     with_policies,
 )
 
-from sim.domain.ledger import Ledger
 from sim.metrics.economics import resale_mask
-from sim.policies.base import PolicyContext, Request
+from sim.policies.base import Request
 from sim.policies.cancel_penalty import CancelPenalty, CancelPenaltyParams
-from sim.policies.store import MemoryStore
-from sim.rng import Streams
 from sim.scenario.model import Scenario
 
 
@@ -49,7 +47,7 @@ def test_patients_who_cancel_for_real_are_frozen_too() -> None:
 
 
 def _penalty(**params: object) -> CancelPenalty:
-    ctx = PolicyContext(MemoryStore(), Streams(1, 0).generator("policy"), Ledger(), 900.0, {}, {})
+    ctx = policy_context()
     return CancelPenalty(CancelPenaltyParams.model_validate(params), ctx)
 
 

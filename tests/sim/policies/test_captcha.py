@@ -3,14 +3,11 @@
 from __future__ import annotations
 
 import numpy as np
-from policy_kit import SEEDS, bot_share, burden, codes, mean, runs, scenario, with_policies
+from policy_kit import SEEDS, bot_share, burden, codes, mean, policy_context, runs, scenario, with_policies
 
-from sim.domain.ledger import Ledger
 from sim.metrics.view import RunView
-from sim.policies.base import PolicyContext, Request
+from sim.policies.base import Request
 from sim.policies.captcha import Captcha, CaptchaParams
-from sim.policies.store import MemoryStore
-from sim.rng import Streams
 
 
 def _first_bot_hold(v: RunView) -> float:
@@ -46,7 +43,7 @@ def test_proof_of_work_costs_its_seconds_and_never_fails() -> None:
 
 
 def _captcha(**params: object) -> Captcha:
-    ctx = PolicyContext(MemoryStore(), Streams(1, 0).generator("policy"), Ledger(), 900.0, {}, {})
+    ctx = policy_context()
     return Captcha(CaptchaParams.model_validate(params), ctx)
 
 

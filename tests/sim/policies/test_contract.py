@@ -7,6 +7,7 @@ import copy
 import json
 
 import pytest
+from policy_kit import policy_context
 
 from sim.domain.ledger import Ledger
 from sim.policies.base import Policy, PolicyContext, Request
@@ -15,7 +16,6 @@ from sim.policies.registry import all_policies
 from sim.policies.slow_queue import SlowQueue, SlowQueueParams
 from sim.policies.stack import PolicyStack
 from sim.policies.store import MemoryStore
-from sim.rng import Streams
 
 _OPS = ("list_sessions", "hold", "confirm", "cancel", "enter_queue", "lottery_enter", "lottery_result",
         "waitlist_join", "waitlist_status", "reverify")
@@ -24,8 +24,7 @@ _OPS = ("list_sessions", "hold", "confirm", "cancel", "enter_queue", "lottery_en
 def _context(store: MemoryStore) -> PolicyContext:
     ledger = Ledger()
     ledger.add_session("s1", "derm", "2026-11-30", 5, [(0.0, 5)])
-    return PolicyContext(store, Streams(1, 0).generator("policy"), ledger, 900.0, {"s1": "derm"},
-                         {"s1": "2026-11-30"})
+    return policy_context(ledger, departments={"s1": "derm"}, dates={"s1": "2026-11-30"}, store=store)
 
 
 def _traffic(policy: Policy) -> None:

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import numpy as np
-from policy_kit import SEEDS, runs, scenario, with_policies
+from policy_kit import SEEDS, policy_context, runs, scenario, with_policies
 
 from sim.domain.ledger import Ledger
 from sim.metrics.view import RunView
-from sim.policies.base import PolicyContext, Request
+from sim.policies.base import Request
 from sim.policies.lottery import Lottery, LotteryParams
-from sim.policies.store import MemoryStore
 from sim.rng import Streams
 
 
@@ -39,14 +38,7 @@ def test_reaction_time_stops_mattering_but_patients_wait_for_the_draw() -> None:
 def _lottery(close_s: float = 100.0) -> tuple[Lottery, Ledger]:
     ledger = Ledger()
     ledger.add_session("s1", "derm", "2026-11-30", 5, [(0.0, 5)])
-    ctx = PolicyContext(
-        MemoryStore(),
-        Streams(3, 0).generator("policy"),
-        ledger,
-        900.0,
-        {"s1": "derm"},
-        {"s1": "2026-11-30"},
-    )
+    ctx = policy_context(ledger, seed=3, departments={"s1": "derm"}, dates={"s1": "2026-11-30"})
     return Lottery(LotteryParams(close_s=close_s), ctx), ledger
 
 

@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-from policy_kit import SEEDS, bot_share, mean, runs, scenario, with_policies
+from policy_kit import SEEDS, bot_share, mean, policy_context, runs, scenario, with_policies
 
-from sim.domain.ledger import Ledger
-from sim.policies.base import PolicyContext
 from sim.policies.randomized_release import RandomizedRelease, RandomizedReleaseParams
-from sim.policies.store import MemoryStore
-from sim.rng import Streams
 
 
 def _policy(**params: float) -> RandomizedRelease:
-    ctx = PolicyContext(MemoryStore(), Streams(1, 0).generator("policy"), Ledger(), 900.0, {}, {})
+    ctx = policy_context()
     return RandomizedRelease(RandomizedReleaseParams(**params), ctx)
 
 

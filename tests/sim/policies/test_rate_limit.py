@@ -3,13 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from policy_kit import SEEDS, bot_share, codes, mean, runs, scenario, with_policies
+from policy_kit import SEEDS, bot_share, codes, mean, policy_context, runs, scenario, with_policies
 
-from sim.domain.ledger import Ledger
-from sim.policies.base import PolicyContext, Request
+from sim.policies.base import Request
 from sim.policies.rate_limit import RateLimit, RateLimitParams
-from sim.policies.store import MemoryStore
-from sim.rng import Streams
 
 
 def test_per_ip_limit_cuts_bot_share_until_bots_rotate_ips() -> None:
@@ -38,7 +35,7 @@ def test_a_tight_limit_rate_limits_refreshing_patients() -> None:
 
 
 def test_gcra_allows_the_burst_then_the_rate_with_retry_after() -> None:
-    ctx = PolicyContext(MemoryStore(), Streams(1, 0).generator("policy"), Ledger(), 900.0, {}, {})
+    ctx = policy_context()
     rl = RateLimit(RateLimitParams(key="account", rate_per_s=2.0, burst=3), ctx)
     req = Request("hold", 7, 1, 1)
     assert [rl.before(req, 0.0) for _ in range(3)] == [None, None, None]

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from policy_kit import SEEDS, mean, patient_bookings, runs, scenario, with_policies
+from policy_kit import SEEDS, mean, patient_bookings, policy_context, runs, scenario, with_policies
 
 from sim.domain.ledger import Ledger
 from sim.metrics.view import RunView
-from sim.policies.base import PolicyContext, Request
+from sim.policies.base import Request
 from sim.policies.real_name import RealName, RealNameParams
-from sim.policies.store import MemoryStore
-from sim.rng import Streams
 
 
 def _bot_slots(v: RunView) -> int:
@@ -35,13 +33,10 @@ def _rules(**params: int) -> tuple[RealName, Ledger]:
     ledger.add_session("s1", "derm", "2026-11-30", 10, [(0.0, 10)])
     ledger.add_session("s2", "derm", "2026-11-30", 10, [(0.0, 10)])
     ledger.add_session("s3", "derm", "2026-12-01", 10, [(0.0, 10)])
-    ctx = PolicyContext(
-        MemoryStore(),
-        Streams(1, 0).generator("policy"),
+    ctx = policy_context(
         ledger,
-        900.0,
-        {"s1": "derm", "s2": "derm", "s3": "derm"},
-        {"s1": "2026-11-30", "s2": "2026-11-30", "s3": "2026-12-01"},
+        departments={"s1": "derm", "s2": "derm", "s3": "derm"},
+        dates={"s1": "2026-11-30", "s2": "2026-11-30", "s3": "2026-12-01"},
     )
     return RealName(RealNameParams(**params), ctx), ledger
 

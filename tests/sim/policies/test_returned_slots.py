@@ -6,15 +6,13 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from policy_kit import SEEDS, codes, mean, runs, scenario, with_policies
+from policy_kit import SEEDS, codes, mean, policy_context, runs, scenario, with_policies
 
 from sim.domain.ledger import Ledger
 from sim.metrics.economics import resale_mask
 from sim.metrics.view import RunView
-from sim.policies.base import PolicyContext, Request
+from sim.policies.base import Request
 from sim.policies.returned_slots import ReturnedSlots, ReturnedSlotsParams
-from sim.policies.store import MemoryStore
-from sim.rng import Streams
 
 
 def _return_delays(v: RunView) -> list[float]:
@@ -53,9 +51,7 @@ def test_quarantine_defeats_hold_and_transfer_but_leaves_slots_idle() -> None:
 def _handler(mode: str) -> tuple[ReturnedSlots, Ledger]:
     ledger = Ledger()
     ledger.add_session("s1", "derm", "", 2, [(0.0, 2)])
-    ctx = PolicyContext(
-        MemoryStore(), Streams(1, 0).generator("policy"), ledger, 900.0, {"s1": "derm"}, {"s1": ""}
-    )
+    ctx = policy_context(ledger, departments={"s1": "derm"}, dates={"s1": ""})
     policy = ReturnedSlots(ReturnedSlotsParams(mode=mode), ctx)  # type: ignore[arg-type]
     ledger.return_rule = policy.return_at
     return policy, ledger

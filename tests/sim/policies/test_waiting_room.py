@@ -4,14 +4,11 @@ many-identities one, and patients pay in queueing time."""
 from __future__ import annotations
 
 import numpy as np
-from policy_kit import SEEDS, burden, mean, runs, scenario, with_policies
+from policy_kit import SEEDS, burden, mean, policy_context, runs, scenario, with_policies
 
-from sim.domain.ledger import Ledger
 from sim.metrics.view import RunView
-from sim.policies.base import PolicyContext, Request
-from sim.policies.store import MemoryStore
+from sim.policies.base import Request
 from sim.policies.waiting_room import WaitingRoom, WaitingRoomParams
-from sim.rng import Streams
 
 
 def _early_half_share(vs: list[RunView]) -> float:
@@ -48,9 +45,7 @@ def test_randomized_prequeue_removes_the_arrive_early_advantage_at_a_queueing_co
 
 
 def _room(seed: int) -> WaitingRoom:
-    ctx = PolicyContext(
-        MemoryStore(), Streams(seed, 0).generator("policy"), Ledger(), 900.0, {}, {}
-    )
+    ctx = policy_context(seed=seed)
     return WaitingRoom(WaitingRoomParams(rate_per_s=1.0), ctx)
 
 
