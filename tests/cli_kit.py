@@ -1,12 +1,15 @@
-"""Helpers of the tests that run slotgrab's command line in a child process (Locust
-monkey-patches the standard library with gevent, which must not happen inside the test process)
-and the short release burst those tests play."""
+"""Helpers of the tests that run slotgrab's command line: in a child process (Locust
+monkey-patches the standard library with gevent, which must not happen inside the test process),
+the short release burst those tests play, and an app holding one command module."""
 
 from __future__ import annotations
 
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
+
+import typer
 
 # PATIENTS patients click 50 ms after T0 for 10 slots; a small bot crew snipes. A few seconds of load.
 BURST = """
@@ -39,3 +42,16 @@ def write_burst(folder: Path, *, name: str, patients: int, after_s: int) -> Path
     text = BURST.replace("NAME", name).replace("AFTER_S", str(after_s))
     path.write_text(text.replace("PATIENTS", str(patients)))
     return path
+
+
+def one_command_app(register: Callable[[typer.Typer], None]) -> typer.Typer:
+    """A Typer app with only the command(s) ``register`` adds (a command module's ``register``);
+    its root callback keeps the command's name on the command line."""
+    app = typer.Typer()
+
+    @app.callback()
+    def _root() -> None:
+        """Test root."""
+
+    register(app)
+    return app

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 
 import typer
+from cli_kit import one_command_app
 from typer.testing import CliRunner
 
 from sim.bench.simulator import scaled_to
@@ -24,14 +25,7 @@ SMALL = {
 
 
 def _app() -> typer.Typer:
-    app = typer.Typer()
-
-    @app.callback()
-    def _root() -> None:
-        """root"""
-
-    bench.register(app)
-    return app
+    return one_command_app(bench.register)
 
 
 def test_bench_sim_reports_throughput_reference_ratio_and_memory(tmp_path, monkeypatch):

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 import typer
+from cli_kit import one_command_app
 from typer.testing import CliRunner
 
 from sim.cli import check
@@ -32,14 +33,7 @@ gates:
 
 @pytest.fixture(scope="module")
 def cli() -> typer.Typer:
-    app = typer.Typer()
-
-    @app.callback()
-    def _root() -> None:
-        """Test root."""
-
-    check.register(app)
-    return app
+    return one_command_app(check.register)
 
 
 @pytest.fixture
