@@ -12,10 +12,10 @@ from pathlib import Path
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from sim.cli.errors import UsageError, user_errors
+from sim.cli.progress_bar import progress_bar
 from sim.gates.check import CheckError, CheckOptions, CheckOutput, run_check
 from sim.gates.values import MetricValue
 
@@ -57,8 +57,7 @@ def _run(opts: CheckOptions) -> CheckOutput:
         # Locust patches threading with gevent on import: do it before the progress bar starts
         # its refresh thread (patching with a live thread deadlocks it).
         import sim.gates.measure_load  # noqa: F401
-    progress = Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
-                        TimeElapsedColumn(), console=Console(stderr=True), transient=True)
+    progress = progress_bar(Console(stderr=True))
     label = "replications" if opts.kind == "simulate" else "load run: agents finished"
     with progress:
         task = progress.add_task(label, total=None)

@@ -24,16 +24,9 @@ import typer
 import yaml
 from pydantic import ValidationError
 from rich.console import Console
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    TextColumn,
-    TimeElapsedColumn,
-    TimeRemainingColumn,
-)
 
 from sim.cli.errors import UsageError, user_errors
+from sim.cli.progress_bar import progress_bar
 from sim.cli.run_report import report_option, write_run_report
 from sim.experiments.matrix import MatrixResult, Stack, plan_variants, run_matrix
 from sim.experiments.matrix_output import matrix_table, write_matrix
@@ -206,14 +199,7 @@ def _run(
     where: str,
     err: Console,
 ) -> MatrixResult:
-    columns = (
-        TextColumn("[bold]{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        TimeRemainingColumn(),
-    )
-    with Progress(*columns, console=err, transient=True) as bar:
+    with progress_bar(err, remaining=True) as bar:
         task = bar.add_task(f"{base.name}: cells on {where}", total=len(variants) * len(reps))
         return run_matrix(base, variants, reps, executor, lambda _cell: bar.advance(task))
 

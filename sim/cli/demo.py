@@ -23,9 +23,9 @@ from typing import Any
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from sim.cli.errors import UsageError, user_errors
+from sim.cli.progress_bar import progress_bar
 from sim.experiments.rundir import default_run_dir
 from sim.scenario.loader import load_scenario
 from sim.scenario.model import PolicySpec, Scenario
@@ -53,17 +53,6 @@ class DemoResult:
     problems: list[str] = field(default_factory=list)
 
 
-def _progress(console: Console) -> Progress:
-    return Progress(
-        TextColumn("[bold]{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=console,
-        transient=True,
-    )
-
-
 def run_demo(
     out: Path,
     *,
@@ -87,7 +76,7 @@ def run_demo(
     sc = load_scenario(scenario)
     stacks = _headline(sc)[: policies or None]
     t0 = time.perf_counter()
-    with _progress(err) as bar:
+    with progress_bar(err) as bar:
         what = f"simulator: {len(stacks)} policies × {reps} seeds"
         task = bar.add_task(what, total=len(stacks) * reps + 2)
         compared = compare_policies(
@@ -116,7 +105,7 @@ def run_demo(
             if (folder / "meta.json").exists():
                 run_dirs.append(folder)
     t2 = time.perf_counter()
-    with _progress(err) as bar:
+    with progress_bar(err) as bar:
         task = bar.add_task("report: figures", total=count_figures(run_dirs))
         report = write_report(
             run_dirs,

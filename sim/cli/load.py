@@ -254,21 +254,14 @@ def _run(sc: Scenario, target: str | None, admin_token: str | None, **opts: Any)
     from sim.drivers.load.harness import load_run  # imports locust: gevent patching first
 
     # isort: split
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+    from rich.progress import TextColumn
 
+    from sim.cli.progress_bar import progress_bar
     from sim.drivers.adapter import TargetError
     from sim.drivers.load.run import LoadError
     from sim.drivers.load.target import TargetSpecError, target_for
 
-    bar = Progress(
-        TextColumn("[bold]{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TextColumn("{task.fields[requests]} requests"),
-        TimeElapsedColumn(),
-        console=Console(stderr=True),
-        transient=True,
-    )
+    bar = progress_bar(Console(stderr=True), TextColumn("{task.fields[requests]} requests"))
     try:
         with bar:
             task = bar.add_task(f"{sc.name}: agents", total=None, requests=0)

@@ -13,9 +13,9 @@ from pathlib import Path
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from sim.cli.errors import UsageError, user_errors
+from sim.cli.progress_bar import progress_bar
 
 __all__ = ["register"]
 
@@ -35,13 +35,7 @@ def report(
         err = Console(stderr=True)
         try:
             total = count_figures(run_dirs)
-            columns = (
-                TextColumn("[bold]{task.description}"),
-                BarColumn(),
-                MofNCompleteColumn(),
-                TimeElapsedColumn(),
-            )
-            with Progress(*columns, console=err, transient=True) as bar:
+            with progress_bar(err) as bar:
                 task = bar.add_task("report: figures", total=total)
                 path = write_report(
                     run_dirs, out, title=title, echo=None, on_figure=lambda key: bar.advance(task)

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from sim.cli.errors import UsageError, user_errors
 from sim.cli.metric_table import is_detail_metric, metric_table
+from sim.cli.progress_bar import progress_bar
 from sim.cli.run_report import report_option, write_run_report
 from sim.experiments import Replication, RunDir, aggregate, replicate
 from sim.experiments.rundir import default_run_dir
@@ -19,11 +19,6 @@ from sim.scenario.model import Scenario
 from sim.scenario.overrides import parse_set_options
 
 __all__ = ["register"]
-
-
-def _progress(console: Console) -> Progress:
-    return Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
-                    TimeElapsedColumn(), console=console, transient=True)
 
 
 def _out_dir(out: Path | None, scenario: str) -> RunDir:
@@ -40,7 +35,7 @@ def _run_replications(sc: Scenario, rep_ids: list[int], run_dir: RunDir,
                       jobs: int) -> list[dict[str, float]]:
     """Run the replications (in ``jobs`` processes if > 1) with a progress bar on stderr,
     writing each one's records as it finishes."""
-    with _progress(Console(stderr=True)) as bar:
+    with progress_bar(Console(stderr=True)) as bar:
         task = bar.add_task(f"{sc.name}: replications", total=len(rep_ids))
 
         def done(r: Replication) -> None:
