@@ -55,10 +55,10 @@ class BookingService:
                 ids.append(s.id)
                 ledger.add_session(s.id, dept.id, s.date, s.capacity, stack.release_batches(s.id, [(t, s.capacity)]))
         ledger.return_rule = stack.return_at
-        # list_sessions is most of the traffic: its rows' fixed parts, per department, built once
-        self._listing = {dept: [(sid, ledger.sessions[sid], self.opens_at[sid]) for sid in ids]
-                         for dept, ids in self.by_department.items()}
-        self._listing_all = [(sid, ledger.sessions[sid], t) for sid, t in self.opens_at.items()]
+        # list_sessions is most of the traffic: its rows' fixed parts, per department, built once.
+        # Session state is looked up per call: a SQL ledger hands out a fresh view each time.
+        self._listing = {dept: [(sid, self.opens_at[sid]) for sid in ids] for dept, ids in self.by_department.items()}
+        self._listing_all = list(self.opens_at.items())
         self._ops = {"list_sessions": self._list, "hold": self._hold, "confirm": self._confirm,
                      "cancel": self._cancel}
 
@@ -84,7 +84,8 @@ class BookingService:
         if rows is None:
             return Reply("not_found", {"error": f"no department {dept!r}"})
         self.ledger.advance(now)
-        sessions = [{"id": sid, "remaining": st.remaining, "opens_at": opens_at} for sid, st, opens_at in rows]
+        states = self.ledger.sessions
+        sessions = [{"id": sid, "remaining": states[sid].remaining, "opens_at": opens_at} for sid, opens_at in rows]
         return Reply("ok", {"sessions": sessions})
 
     def _hold(self, req: Request, now: float) -> Reply:
