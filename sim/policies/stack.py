@@ -58,7 +58,7 @@ class PolicyStack:
         return batches
 
     def before(self, req: Request, now: float) -> Verdict | None:
-        if req.args.get("deferred"):
+        if not self._checks or req.args.get("deferred"):
             return None  # a slow-lane re-entry was checked (and counted) when it first came in
         delay = 0.0
         for p in self._checks:
