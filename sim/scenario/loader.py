@@ -52,10 +52,21 @@ def _format_loc(loc: tuple[Any, ...]) -> str:
     return ".".join(parts) or "(top level)"
 
 
+def _echo_of_nested(err: Any, errors: list[Any]) -> bool:
+    """A "too short" complaint about a list whose own item failed just repeats that failure."""
+    if err["type"] != "too_short":
+        return False
+    loc = tuple(err["loc"])
+    return any(len(o["loc"]) > len(loc) and tuple(o["loc"][: len(loc)]) == loc for o in errors)
+
+
 def format_validation_error(source: str, exc: ValidationError) -> str:
     """One line per problem: ``file: field.path: value X: what is allowed``."""
     lines = []
-    for err in exc.errors(include_url=False):
+    errors = exc.errors(include_url=False)
+    for err in errors:
+        if _echo_of_nested(err, errors):
+            continue
         value = err.get("input")
         shown = repr(value) if not isinstance(value, dict | list) else type(value).__name__
         if len(shown) > 80:

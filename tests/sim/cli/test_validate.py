@@ -41,3 +41,20 @@ def test_scenarios_lists_one_line_per_shipped_file(runner):
     lines = res.output.strip().splitlines()
     assert len(lines) == len(list(shipped_scenarios()))
     assert any(line.startswith("release-peak ") for line in lines)
+
+
+def test_a_bad_item_is_reported_once_not_echoed_by_its_lists(runner, tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("name: x\nsupply: {departments: [{id: d, sessions: [{id: s, capacity: -3}]}]}\n"
+                   "patients: [{segment: a, count: 1, arrival_s: 0}]\n")
+    res = runner.invoke(app, ["validate", str(bad)])
+    assert res.exit_code == 2
+    assert "supply.departments.0.sessions.0.capacity: value -3" in res.output
+    assert "at least 1 item" not in res.output  # the enclosing lists are not "too short"
+
+
+def test_an_empty_list_is_still_reported(runner, tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("name: x\nsupply: {departments: []}\npatients: [{segment: a, count: 1, arrival_s: 0}]\n")
+    res = runner.invoke(app, ["validate", str(bad)])
+    assert res.exit_code == 2 and "supply.departments" in res.output and "at least 1 item" in res.output
