@@ -7,10 +7,9 @@ concept (e.g. ``economics.py``) means adding one module; nothing else changes.
 
 from __future__ import annotations
 
-import importlib
-import pkgutil
 from collections.abc import Callable
 
+from sim.discovery import import_plugins
 from sim.metrics.view import RunView
 
 __all__ = ["MetricGroup", "all_groups", "metric_group", "zero_when_absent"]
@@ -50,11 +49,7 @@ def _load() -> None:
     global _loaded
     if _loaded:
         return
-    import sim.metrics as pkg
-
-    for mod in pkgutil.iter_modules(pkg.__path__):
-        if mod.name not in _NOT_GROUPS and not mod.name.startswith("_"):
-            importlib.import_module(f"sim.metrics.{mod.name}")
+    import_plugins("sim.metrics", _NOT_GROUPS)
     _loaded = True
 
 

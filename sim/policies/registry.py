@@ -6,12 +6,12 @@ Adding a policy means adding one module under ``sim/policies/`` whose class is d
 
 from __future__ import annotations
 
-import importlib
-import pkgutil
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
+
+from sim.discovery import import_plugins
 
 if TYPE_CHECKING:
     from sim.policies.base import Policy
@@ -38,11 +38,7 @@ def _load() -> None:
     global _loaded
     if _loaded:
         return
-    import sim.policies as pkg
-
-    for mod in pkgutil.iter_modules(pkg.__path__):
-        if mod.name not in _NOT_POLICIES and not mod.name.startswith("_"):
-            importlib.import_module(f"sim.policies.{mod.name}")
+    import_plugins("sim.policies", _NOT_POLICIES)
     _loaded = True
 
 
