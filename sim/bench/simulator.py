@@ -149,7 +149,7 @@ def bench_sim(sc: Scenario, runs: int, agents: int,
     result: dict[str, Any] = {
         "benchmark": "sim",
         "scenario": sc.name,
-        "policies": "+".join(p.label for p in sc.policies),
+        "policies": sc.policy_label,
         "pinned_cpu": cpu,
         "runs": runs,
         **_throughput(sc, runs, tick),

@@ -28,7 +28,7 @@ from sim.cli.errors import UsageError, user_errors
 from sim.cli.progress_bar import progress_bar
 from sim.experiments.rundir import default_run_dir
 from sim.scenario.loader import load_scenario
-from sim.scenario.model import PolicySpec, Scenario
+from sim.scenario.model import PolicySpec, Scenario, stack_label
 
 __all__ = ["DEFAULT_POLICIES", "DemoResult", "register", "run_demo"]
 
@@ -91,7 +91,7 @@ def run_demo(
     err.print(f"{what} in {time.perf_counter() - t0:.0f} s; most slots to patients: {compared.best}")
     run_dirs, problems = [compared.folder], []
     if load:
-        by_label = {"+".join(p.label for p in st): st for st in stacks}
+        by_label = {stack_label(st): st for st in stacks}
         by_label.setdefault("fcfs", (PolicySpec(name="fcfs"),))
         for label in dict.fromkeys(["fcfs", compared.best]):
             folder = out / "load" / _folder(label)

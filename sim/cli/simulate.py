@@ -83,7 +83,7 @@ def simulate(
         run_dir.write_summary(sc, rep_ids, stats)
         run_dir.write_meta(sc, rep_ids, str(source), {"jobs": jobs})
         console = Console()
-        policy = "+".join(p.label for p in sc.policies)
+        policy = sc.policy_label
         title = f"{sc.name} · policy {policy} · seed {sc.seed} · {len(rep_ids)} replications"
         console.print(metric_table(stats, title, show_all=show_all))
         hidden = sum(is_detail_metric(n) for n in stats)

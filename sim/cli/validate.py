@@ -15,7 +15,7 @@ __all__ = ["describe", "register"]
 def describe(sc: Scenario) -> str:
     """A one-line summary of what a scenario contains."""
     devices = sum(c.devices for c in sc.bots)
-    policy = "+".join(p.label for p in sc.policies)
+    policy = sc.policy_label
     return (f"scenario {sc.name!r}: {sc.capacity} slots, {sc.patient_count} patients in "
             f"{len(sc.patients)} segment(s), {len(sc.bots)} bot crew(s) with {devices} device(s), "
             f"policy {policy}, {sc.replications} replication(s)")

@@ -299,7 +299,7 @@ def run_simulation(
     t1, c1 = clock(), cpu()
     drv.run()
     t2, c2 = clock(), cpu()
-    label = "+".join(p.label for p in sc.policies)
+    label = sc.policy_label
     stamp = {"scenario": sc.name, "policy": label, "seed": sc.seed, "rep": replication}
     bookings = drv.events.to_arrow(stamp)
     requests = drv.requests.to_arrow(stamp)

@@ -20,7 +20,7 @@ from typing import Any
 
 from sim.experiments.aggregate import MetricStats, aggregate
 from sim.experiments.replicate import run_replication
-from sim.scenario.model import PolicySpec, Scenario
+from sim.scenario.model import PolicySpec, Scenario, stack_label
 
 __all__ = ["Cell", "MatrixResult", "Variant", "plan_variants", "run_cell", "run_matrix"]
 
@@ -41,7 +41,7 @@ class Variant:
     @property
     def label(self) -> str:
         """``fcfs``, ``real_name+captcha(kind=text)``, ``lottery [bots.0.markup=5]``."""
-        policy = "+".join(p.label for p in self.stack)
+        policy = stack_label(self.stack)
         if not self.sweep:
             return policy
         return f"{policy} [{', '.join(f'{k}={v}' for k, v in self.sweep)}]"

@@ -115,7 +115,7 @@ class RunDir:
         """``summary.json``: scenario, policy, seed, reps, confidence and per-metric statistics."""
         doc = {
             "scenario": sc.name,
-            "policy": "+".join(p.label for p in sc.policies),
+            "policy": sc.policy_label,
             "seed": sc.seed,
             "reps": list(reps),
             "confidence": confidence,
@@ -129,7 +129,7 @@ class RunDir:
         doc = {
             "kind": "simulate",
             "scenario": sc.name,
-            "policy": "+".join(p.label for p in sc.policies),
+            "policy": sc.policy_label,
             "scenario_source": source,
             "seed": sc.seed,
             "replications": len(reps),

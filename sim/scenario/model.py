@@ -7,6 +7,7 @@ copies), never by mutation.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
@@ -270,6 +271,12 @@ class PolicySpec(_Frozen):
         return f"{self.name}({inner})"
 
 
+def stack_label(stack: Iterable[PolicySpec]) -> str:
+    """The label of a policy stack (``real_name+rate_limit(key=account)``): how records, tables
+    and reports name the policy a run was under."""
+    return "+".join(p.label for p in stack)
+
+
 def _policy_spec(value: Any) -> Any:
     """``fcfs`` or ``{rate_limit: {key: ip}}`` or ``{name: …, params: …}`` → PolicySpec input."""
     if isinstance(value, str):
@@ -344,6 +351,11 @@ class Scenario(_Frozen):
         if group.department is None:
             return self.supply.departments[0]
         return self.supply.department(group.department)
+
+    @property
+    def policy_label(self) -> str:
+        """The label of this scenario's policy stack."""
+        return stack_label(self.policies)
 
     def with_policies(self, stack: tuple[PolicySpec, ...]) -> Scenario:
         """The same scenario under another policy stack."""

@@ -85,7 +85,7 @@ def load_run(
         events = the_adapter.export_events(client, target.admin_token)
     stamp = {
         "scenario": sc.name,
-        "policy": "+".join(p.label for p in sc.policies),
+        "policy": sc.policy_label,
         "seed": sc.seed,
         "rep": replication,
     }
