@@ -35,7 +35,7 @@ from sim.scenario.model import PatientSegment
 
 __all__ = ["patient"]
 
-# Answers after which trying again is pointless for this request (the slot is not coming back).
+# Answers after which trying the same request again may help (the hold may still be payable).
 _TRANSIENT = frozenset({"overloaded", "timeout", "network_error", "not_released", "conflict"})
 _CAPTCHA = frozenset({"captcha_required", "captcha_failed"})
 _REFUSALS = frozenset({"frozen", "blocked", "referral_required", "rule_violation"})

@@ -12,7 +12,7 @@ the queue.
 
 Nothing about a sale is hidden from the records: the ``bookings`` table shows the crew's
 ``cancel`` of its placeholder and a ``hold``/``confirm`` whose ``person`` is the buyer's and
-whose ``account`` is a crew account; :func:`sim.metrics.economics.resale_bookings` finds them.
+whose ``account`` is a crew account; :func:`sim.metrics.economics.resale_mask` finds them.
 
 **Where the market lives.** One :class:`Market` per run, built with the plan
 (:func:`sim.agents.population.build_population`) and handed to every seller and buyer through

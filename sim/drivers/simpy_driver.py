@@ -33,13 +33,13 @@ from sim.agents.actions import Call, Outcome, Response, Wait
 from sim.agents.population import AgentSpec, Population, build_population
 from sim.domain.invariants import check_invariants
 from sim.domain.ledger import Ledger
-from sim.policies.base import PolicyContext, Request
-from sim.policies.stack import PolicyStack
+from sim.policies.base import Request
 from sim.policies.store import MemoryStore
 from sim.records import EventLog, OutcomeLog, RequestLog, RunRecords
 from sim.rng import Streams
 from sim.scenario.model import Scenario
-from sim.service.booking import BookingService, Reply
+from sim.service.assembly import build_service
+from sim.service.booking import Reply
 from sim.service.queueing import ServerQueue, ServiceTimes
 
 __all__ = ["run_simulation"]
@@ -122,8 +122,7 @@ class _Driver:
         self.events = EventLog()
         self.store = MemoryStore()
         self.ledger = Ledger(self.events)
-        self.stack = PolicyStack.build(sc.policies, self._policy_ctx)
-        self.service = BookingService(sc, self.ledger, self.stack, self.store)
+        self.service = build_service(sc, self.streams, self.ledger, self.store)
         self.queue = ServerQueue(sc.service.workers, sc.service.backlog, -sc.horizon.before_s)
         self.times = ServiceTimes(sc.service, self.streams.generator("service"))
         self.timeout_s = sc.service.timeout_s
@@ -140,12 +139,6 @@ class _Driver:
         self._draw = self.times.draw
         self._admit = self.queue.admit
         self._handle = self.service.handle
-
-    def _policy_ctx(self, index: int, name: str) -> PolicyContext:
-        depts = {s.id: d.id for d in self.sc.supply.departments for s in d.sessions}
-        dates = {s.id: s.date for d in self.sc.supply.departments for s in d.sessions}
-        rng = self.streams.generator(f"policy:{name}", index)
-        return PolicyContext(self.store, rng, self.ledger, self.sc.release.hold_ttl_s, depts, dates)
 
     # ---- agents ----------------------------------------------------------------------------
     def start_all(self, agents: list[AgentSpec]) -> None:
