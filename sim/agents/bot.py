@@ -37,14 +37,14 @@ from typing import Any
 import numpy as np
 
 from sim.agents.actions import AgentScript, Call, Outcome, Response, Wait
-from sim.agents.population import AgentSpec
+from sim.agents.spec import AgentSpec
+from sim.domain.contract import CAPTCHA_CODES
 from sim.scenario.model import BotCrew
 
 __all__ = ["CAPTCHA_CODES", "bot", "captcha_answer"]
 
 Steps = Generator[Wait | Call, Response | None, Any]
 
-CAPTCHA_CODES = frozenset({"captcha_required", "captcha_failed"})
 _LIMITED = frozenset({"rate_limited", "blocked"})
 _ACCOUNT_DEAD = frozenset({"frozen"})
 _PERSON_DEAD = frozenset({"rule_violation", "referral_required"})

@@ -30,7 +30,8 @@ from simpy.events import NORMAL, Event
 
 from sim.agents import script_for
 from sim.agents.actions import Call, Outcome, Response, Wait
-from sim.agents.population import AgentSpec, Population, build_population
+from sim.agents.population import Population, build_population
+from sim.agents.spec import AgentSpec
 from sim.domain.invariants import check_invariants
 from sim.domain.ledger import Ledger
 from sim.policies.base import Request

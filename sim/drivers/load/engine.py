@@ -30,7 +30,7 @@ from gevent.event import Event
 
 from sim.agents import script_for
 from sim.agents.actions import Call, Outcome, Response, Wait
-from sim.agents.population import AgentSpec
+from sim.agents.spec import AgentSpec
 from sim.drivers.adapter import Answer
 from sim.drivers.load.plan import LoadPlan, window
 from sim.records import Columns, OutcomeLog, RequestLog
