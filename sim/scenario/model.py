@@ -12,6 +12,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
 
+from sim.scenario.attack import AttackSettings
 from sim.scenario.distributions import Const, Exponential, LogNormal, Normal, Uniform, as_dist
 
 __all__ = [
@@ -222,6 +223,7 @@ class BotCrew(_Frozen):
     proxy_cost_per_ip: float = Field(0.0, ge=0)
     id_cost_per_person: float = Field(0.0, ge=0)
     device_cost: float = Field(0.0, ge=0)
+    account_cost: float = Field(0.0, ge=0, description="yuan per account and release day")
 
     @model_validator(mode="after")
     def _grabs_somehow(self) -> BotCrew:
@@ -313,6 +315,8 @@ class Scenario(_Frozen):
         "staggered: {supply.departments.1.release_offset_s: 3600}}}",
     )
     gates: dict[str, tuple[str, ...]] = Field(default_factory=dict)
+    attack: AttackSettings | None = Field(
+        None, description="slotgrab attack: the crew's search space, budget and prices (sim/scenario/attack.py)")
 
     @field_validator("policies", "compare")
     @classmethod
