@@ -264,6 +264,9 @@ def _problems(path: Path, exc: ValidationError) -> list[str]:
     for err in exc.errors():
         where = ".".join(str(p) for p in err["loc"] if p not in ("function-after",)) or "(top)"
         msg = err["msg"].removeprefix("Value error, ")
+        given = err.get("input")
+        if isinstance(given, str | int | float) and err["type"] != "value_error":
+            msg += f" (got {given!r})"
         lines.append(f"{path}: {where}: {msg}")
     return lines
 
