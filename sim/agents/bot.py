@@ -65,7 +65,7 @@ def captcha_answer(challenge: dict[str, Any], correct: bool) -> dict[str, Any]:
 class _Stock:
     """A slot the lane holds: unpaid (spinning) or paid (placeholder for sale)."""
 
-    hold_id: int
+    hold_id: Any  # the target's id as it came (int, UUID string …), passed back unchanged
     session: str
     account: int
     person: int
@@ -284,7 +284,7 @@ class _Lane:
         """A fresh hold: pay for it unless spinning; offer it for sale if the crew sells."""
         self.grabbed += 1
         s = _Stock(
-            int(r.body["hold_id"]),
+            r.body["hold_id"],
             str(r.body.get("session")),
             ident["account"],
             ident["person"],
@@ -355,7 +355,7 @@ class _Lane:
         h = (yield from self.call("hold", {**ident, "session": s.session})) if c.ok else c
         if h.ok:
             s.hold_id, s.expires_at = (
-                int(h.body["hold_id"]),
+                h.body["hold_id"],
                 float(h.body.get("expires_at", math.inf)),
             )
         else:
@@ -377,7 +377,7 @@ class _Lane:
             buyer = {"account": account, "person": deal.want.person, "ip": ip}
             h = yield from self.call("hold", {**buyer, "session": s.session})
             if h.ok:
-                p = yield from self.call("confirm", {**buyer, "hold": int(h.body["hold_id"])})
+                p = yield from self.call("confirm", {**buyer, "hold": h.body["hold_id"]})
                 ok = p.ok
                 break
             if h.code not in _ACCOUNT_DEAD:

@@ -32,6 +32,7 @@ from sim.agents import script_for
 from sim.agents.actions import Call, Outcome, Response, Wait
 from sim.agents.population import AgentSpec
 from sim.drivers.adapter import Answer
+from sim.drivers.hold_ids import hold_key
 from sim.drivers.load.plan import LoadPlan, window
 from sim.records import Columns, OutcomeLog, RequestLog
 
@@ -85,6 +86,7 @@ class ShardRun:
         self.acknowledged: list[int] = []
         self.errors: list[str] = []
         self.t0_wall = 0.0
+        self.on_start: list[Callable[[float], None]] = []  # told T0 (the adapter's begin)
         self.go = Event()
         self.done = Event()
         self.finished = 0
@@ -96,6 +98,8 @@ class ShardRun:
     def start(self, t0_wall: float) -> None:
         """Map T0 onto the wall clock (``time.time()`` seconds) and let the users play."""
         self.t0_wall = t0_wall
+        for hook in self.on_start:
+            hook(t0_wall)
         self.go.set()
 
     def now(self) -> float:
@@ -129,7 +133,7 @@ class ShardRun:
             except Exception as exc:  # a broken adapter or target must not hang the run
                 self.errors.append(f"agent {spec.agent}: {type(exc).__name__}: {exc}")
                 outcome, t_end = Outcome("error", detail=str(exc)), self.now()
-            booking = int(outcome.booking) if outcome.booking and outcome.booking.isdigit() else -1
+            booking = hold_key(outcome.booking)
             self.outcomes.append(
                 spec.agent,
                 outcome.status,
@@ -187,7 +191,7 @@ class ShardRun:
             spec.agent, call.op, planned, t_sent, float("nan"), float("nan"), t_done, code
         )
         if call.op == "confirm" and code == "ok":
-            self.acknowledged.append(int(call.args.get("hold", -1)))
+            self.acknowledged.append(hold_key(call.args.get("hold")))
         return Response(
             code, answer.body if code == answer.code else {}, t_done, answer.retry_after
         )
