@@ -51,7 +51,7 @@ def test_neighbours_change_one_choice_each(small_peak: Scenario) -> None:
     {"path": "tactics", "choices": ["snipe"], "low": 1, "high": 2},
 ])
 def test_bad_dimensions_say_what_is_wrong(bad: dict[str, object]) -> None:
-    with pytest.raises(ValidationError, match="devices|tactics"):
+    with pytest.raises(ValidationError, match=r"devices|tactics"):
         Dimension.model_validate(bad)
 
 
