@@ -26,6 +26,9 @@ class AgentSpec:
     rtt: float  # seconds, round trip
     params: Any  # the PatientSegment or BotCrew
     market: Any = None  # the run's resale market (sim.agents.resale.Market), shared by reference
+    lanes: int = 1  # bot lanes: how many lanes this lane's device runs (its concurrency)
+    crew_lanes: int = 1  # bot lanes: how many lanes the whole crew runs
+    route: tuple[tuple[str, tuple[str, ...]], ...] = ()  # bot lanes: (department, sessions) in order
 
     @property
     def account(self) -> int:

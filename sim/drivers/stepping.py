@@ -2,7 +2,8 @@
 
 An agent is a generator of ``Wait``/``Call`` (:mod:`sim.agents.actions`). Both drivers hand it
 a response, fold the waits it yields into the next call's send time — counting the burden
-reasons on the way — and, when it returns, write its outcome row. Only what a driver does with
+reasons on the way — and, when it returns, write its outcome row (its booking keyed by
+:func:`~sim.drivers.hold_ids.hold_key`). Only what a driver does with
 a ``Call`` (a modelled queue or an HTTP request) and with the horizon differs, and stays in the
 driver.
 """
@@ -12,9 +13,10 @@ from __future__ import annotations
 from typing import Any, Protocol
 
 from sim.agents.actions import AgentScript, Call, Outcome, Response, Wait
+from sim.drivers.hold_ids import hold_key
 from sim.records import OutcomeLog
 
-__all__ = ["BURDEN", "CUT", "AgentCosts", "Tally", "booking_id", "next_action", "record_outcome"]
+__all__ = ["BURDEN", "CUT", "AgentCosts", "Tally", "next_action", "record_outcome"]
 
 BURDEN = frozenset({"captcha", "queue", "slow"})  # Wait reasons that count as patient burden
 CUT = Outcome("cut", detail="still running at the end of the horizon")
@@ -63,12 +65,7 @@ def next_action(gen: AgentScript, resp: Response | None, costs: AgentCosts, agen
     return action, delay
 
 
-def booking_id(outcome: Outcome) -> int:
-    """The hold id an outcome names (``-1``: none, or not a number)."""
-    return int(outcome.booking) if outcome.booking and outcome.booking.isdigit() else -1
-
-
 def record_outcome(log: OutcomeLog, agent: int, outcome: Outcome, t_end: float, costs: AgentCosts) -> None:
     """Append the agent's row to the ``outcomes`` table."""
-    log.append(agent, outcome.status, t_end, costs.calls, booking_id(outcome), costs.burden,
+    log.append(agent, outcome.status, t_end, costs.calls, hold_key(outcome.booking), costs.burden,
                costs.captcha, costs.queued)

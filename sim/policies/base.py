@@ -121,7 +121,8 @@ class Policy:
         """Observe the service's answer to a request that went through. A policy may add
         advisory keys to ``body`` (e.g. ``waitlist``: the op to join one); it never changes the
         code, and changes a key the service set only when it completed the operation itself
-        (pay-at-booking confirms the hold and says so in ``state``)."""
+        (pay-at-booking confirms the hold and says so in ``state``) or when it decides what the
+        caller may book (reserved share lowers ``remaining`` of online session lists)."""
 
     def return_at(self, session: str, slot: int, now: float) -> float | None:
         """When a slot freed at ``now`` is bookable again; None: no opinion."""

@@ -32,6 +32,7 @@ from sim.agents import script_for
 from sim.agents.actions import Call, Outcome, Response
 from sim.agents.spec import AgentSpec
 from sim.drivers.adapter import Answer
+from sim.drivers.hold_ids import hold_key
 from sim.drivers.load.plan import LoadPlan, window
 from sim.drivers.stepping import CUT, Tally, next_action, record_outcome
 from sim.records import Columns, OutcomeLog, RequestLog
@@ -67,6 +68,7 @@ class ShardRun:
         self.acknowledged: list[int] = []
         self.errors: list[str] = []
         self.t0_wall = 0.0
+        self.on_start: list[Callable[[float], None]] = []  # told T0 (the adapter's begin)
         self.go = Event()
         self.done = Event()
         self.finished = 0
@@ -78,6 +80,8 @@ class ShardRun:
     def start(self, t0_wall: float) -> None:
         """Map T0 onto the wall clock (``time.time()`` seconds) and let the users play."""
         self.t0_wall = t0_wall
+        for hook in self.on_start:
+            hook(t0_wall)
         self.go.set()
 
     def now(self) -> float:
@@ -149,7 +153,7 @@ class ShardRun:
             spec.agent, call.op, planned, t_sent, float("nan"), float("nan"), t_done, code
         )
         if call.op == "confirm" and code == "ok":
-            self.acknowledged.append(int(call.args.get("hold", -1)))
+            self.acknowledged.append(hold_key(call.args.get("hold")))
         return Response(
             code, answer.body if code == answer.code else {}, t_done, answer.retry_after
         )
