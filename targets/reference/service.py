@@ -21,6 +21,7 @@ from sim.policies.base import Request
 from sim.service.booking import Reply
 from targets.reference.accounts import Accounts
 from targets.reference.auth import AuthError, TokenSigner
+from targets.reference.challenge_ids import ChallengeIds
 from targets.reference.db import Database, SqliteDatabase, open_database
 from targets.reference.errors import ApiError
 from targets.reference.group_commit import GroupCommit
@@ -62,6 +63,7 @@ class Service:
         self._limiter = CapacityLimiter(settings.pg_pool)
         self.pow = ProofOfWork(settings.pow_mode, settings.pow_secret or settings.token_secret,
                                settings.pow_hashes_per_s)
+        self.challenges = ChallengeIds(settings.token_secret)
 
     async def call(self, fn: Callable[..., T], *args: Any) -> T:
         """Run blocking database work: inline for SQLite, in a thread for PostgreSQL."""
@@ -105,13 +107,15 @@ class Service:
     async def handle(self, req: Request) -> Reply:
         """Answer a request; a slow-lane ``deferred`` reply is served again after its delay.
         A proof-of-work CAPTCHA's answer is verified first and its challenges get a real
-        ALTCHA challenge (:mod:`targets.reference.pow`, setting ``pow_mode``)."""
+        ALTCHA challenge (:mod:`targets.reference.pow`, setting ``pow_mode``). CAPTCHA
+        challenge ids are sealed for the account (:mod:`targets.reference.challenge_ids`)."""
         loaded = self.runtime.loaded
         pow_policy = pow_params(loaded.service.stack) if loaded is not None else None
-        if pow_policy is None:
-            return await self._serve(req)
-        reply = await self._serve(self.pow.check(req, pow_policy))
-        return self.pow.decorate(req, reply, pow_policy)
+        if pow_policy is not None:
+            req = self.pow.check(req, pow_policy)
+        # CAPTCHA ids on the wire are sealed for the account; the policy sees its own numbers
+        reply = self.challenges.outbound(req, await self._serve(self.challenges.inbound(req)))
+        return reply if pow_policy is None else self.pow.decorate(req, reply, pow_policy)
 
     async def _serve(self, req: Request) -> Reply:
         reply = await self._answer(req)
