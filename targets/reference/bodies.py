@@ -161,8 +161,8 @@ class LoadBody(BaseModel):
         description="a Scenario as JSON, a bundled scenario name or a path")
     policies: Annotated[list[Annotated[str, Field(strict=True, max_length=64)] | dict[str, Any]],
                         Field(max_length=32)] | None = Field(None, description="policy stack replacing the scenario's")
-    t0: Annotated[float, Field(ge=0, le=1e11)] | None = Field(None, description="T0, epoch seconds")
-    t0_in_s: Annotated[float, Field(gt=-1e6, lt=1e6)] = Field(10.0, description="T0 = now + this (when no t0)")
+    t0: Annotated[float, Field(strict=True, ge=0, le=1e11)] | None = Field(None, description="T0, epoch seconds")
+    t0_in_s: Annotated[float, Field(strict=True, gt=-1e6, lt=1e6)] = Field(10.0, description="T0 = now + this")
     replication: Annotated[int, Field(strict=True, ge=0, le=10_000)] = 0
 
 
