@@ -10,6 +10,7 @@ a lock; deadlocks and serialization failures are retried, then answered 503.
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -25,6 +26,7 @@ from targets.reference.challenge_ids import ChallengeIds
 from targets.reference.db import Database, SqliteDatabase, open_database
 from targets.reference.errors import ApiError
 from targets.reference.group_commit import GroupCommit
+from targets.reference.idempotency import KeyExpiry
 from targets.reference.pow import ProofOfWork, pow_params
 from targets.reference.runtime import NotLoaded, Runtime
 from targets.reference.settings import Settings
@@ -33,6 +35,7 @@ __all__ = ["Service"]
 
 T = TypeVar("T")
 _RETRIES = 5
+_log = logging.getLogger("slotgrab.reference")
 _MAX_DEFERRALS = 8
 
 
@@ -64,6 +67,7 @@ class Service:
         self.pow = ProofOfWork(settings.pow_mode, settings.pow_secret or settings.token_secret,
                                settings.pow_hashes_per_s)
         self.challenges = ChallengeIds(settings.token_secret)
+        self.keys = KeyExpiry(settings.idempotency_ttl_s)
 
     async def call(self, fn: Callable[..., T], *args: Any) -> T:
         """Run blocking database work: inline for SQLite, in a thread for PostgreSQL."""
@@ -85,7 +89,7 @@ class Service:
     def _handle(self, req: Request) -> tuple[Reply, float]:
         for attempt in range(_RETRIES):
             try:
-                return self.runtime.handle(req)
+                answered = self.runtime.handle(req)
             except NotLoaded as exc:
                 raise ApiError("overloaded", str(exc)) from None
             except Exception as exc:
@@ -94,7 +98,17 @@ class Service:
                         raise ApiError("overloaded", "database busy; retry") from None
                     raise
                 time.sleep(0.002 * (attempt + 1))
+                continue
+            self._sweep_keys(answered[1])
+            return answered
         raise AssertionError("unreachable")
+
+    def _sweep_keys(self, now: float) -> None:
+        """Forget expired idempotency keys; never fails (nor repeats) the answered request."""
+        try:
+            self.keys.sweep_due(self.runtime, now)
+        except Exception:
+            _log.warning("idempotency-key sweep failed; retried at the next sweep", exc_info=True)
 
     async def _answer(self, req: Request) -> Reply:
         if self._group is None:
