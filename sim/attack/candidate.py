@@ -55,6 +55,8 @@ def fixed_cost(crew: BotCrew) -> float:
 def _path_value(settings: AttackSettings, path: str, value: Any) -> tuple[str, Any]:
     if path == "tactics":
         return "tactics", str(value).split("+")
+    if value in ("true", "false"):  # a yes/no choice (choices are strings)
+        return path, value == "true"
     if path == "captcha.solver":
         preset = settings.solvers[str(value)]
         return "captcha", {"solver": value, **preset.model_dump(mode="python")}
@@ -86,7 +88,7 @@ def _nominal_value(crew: BotCrew, dim: Dimension) -> Any:
     node: Any = crew
     for step in dim.path.split("."):
         node = getattr(node, step)
-    return node
+    return str(node).lower() if isinstance(node, bool) else node
 
 
 def nominal_params(base: Scenario, settings: AttackSettings) -> dict[str, Any]:

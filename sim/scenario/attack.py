@@ -96,6 +96,7 @@ def default_space() -> tuple[Dimension, ...]:
         num("accounts", 1, 500, log=True, integer=True),
         num("persons", 10, 2000, log=True, integer=True),
         Dimension(path="on_rate_limit", choices=("backoff", "rotate")),
+        Dimension(path="pays_after_rush", choices=("false", "true")),
         Dimension(path="captcha.solver", choices=("ml", "farm")),
         Dimension(path="tactics", choices=("snipe", "snipe+scan", "snipe+hold_and_transfer",
                                            "snipe+hold_and_transfer+scan")),
