@@ -30,6 +30,7 @@ COMMANDS = (
     "calibrate",
     "twin",
     "demo",
+    "adapter",
 )
 
 app = typer.Typer(
