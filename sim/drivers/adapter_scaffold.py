@@ -102,7 +102,7 @@ def _path(path: str) -> str:
 
 
 def _answer_schema(doc: dict[str, Any], op: dict[str, Any]) -> dict[str, Any]:
-    ok = next((v for k, v in (op.get("responses") or {}).items() if str(k).startswith("2")), {})
+    ok: Any = next((v for k, v in (op.get("responses") or {}).items() if str(k).startswith("2")), {})
     return _schema(doc, ((ok or {}).get("content", {}).get("application/json") or {}).get("schema"))
 
 
