@@ -66,6 +66,7 @@ class ShardRun:
         self.outcomes = OutcomeLog()
         self.starts = StartLog()
         self.acknowledged: list[int] = []
+        self.acknowledged_to: list[int] = []  # the person each acknowledged hold is for
         self.errors: list[str] = []
         self.t0_wall = 0.0
         self.on_start: list[Callable[[float], None]] = []  # told T0 (the adapter's begin)
@@ -154,6 +155,7 @@ class ShardRun:
         )
         if call.op == "confirm" and code == "ok":
             self.acknowledged.append(hold_key(call.args.get("hold")))
+            self.acknowledged_to.append(_person_of(spec, call))
         return Response(
             code, answer.body if code == answer.code else {}, t_done, answer.retry_after
         )
@@ -170,8 +172,15 @@ class ShardRun:
             "outcomes": columns_to_message(self.outcomes),
             "starts": columns_to_message(self.starts),
             "acknowledged": list(self.acknowledged),
+            "acknowledged_to": list(self.acknowledged_to),
             "errors": self.errors[:20],
         }
+
+
+def _person_of(spec: AgentSpec, call: Call) -> int:
+    """The person a call books for: its ``person`` argument, else the agent's own person."""
+    person = call.args.get("person", spec.persons[0] if spec.persons else -1)
+    return int(person) if isinstance(person, int) or str(person).lstrip("-").isdigit() else -1
 
 
 def columns_to_message(log: Columns) -> dict[str, list[Any]]:

@@ -115,6 +115,8 @@ def load_run(
         result.outcomes.to_arrow(stamp),
         extra={"starts": result.starts.to_arrow(stamp), "hold_ids": pa.table(hold_id_table(events))},
     )
-    violations = judge(records, sc, result.acknowledged)
-    metrics = metrics_of(records, sc)
+    acknowledged = result.acknowledged_persons()
+    violations = judge(records, sc, acknowledged)
+    # the acknowledgements go to the metrics too: a lost one counts in invariant_violations
+    metrics = metrics_of(records, sc, {"acknowledged": acknowledged})
     return LoadReport(records, metrics, timing_summary(records.requests), violations, result)

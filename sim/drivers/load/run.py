@@ -24,7 +24,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import gevent
@@ -63,6 +63,12 @@ class LoadResult:
     processes: int
     users: int
     wall_s: float
+    acknowledged_to: list[int] = field(default_factory=list)  # person of each acknowledged hold
+
+    def acknowledged_persons(self) -> dict[int, int]:
+        """Acknowledged hold → the person it was acknowledged to (-1 if unknown)."""
+        persons = self.acknowledged_to + [-1] * (len(self.acknowledged) - len(self.acknowledged_to))
+        return dict(zip(self.acknowledged, persons, strict=True))
 
 
 def _free_port() -> int:
@@ -338,6 +344,7 @@ def run_load(
         outcomes=columns_from_message(OutcomeLog, [m["outcomes"] for m in messages]),
         starts=columns_from_message(StartLog, [m["starts"] for m in messages]),
         acknowledged=[h for m in messages for h in m["acknowledged"]],
+        acknowledged_to=[p for m in messages for p in m.get("acknowledged_to", [-1] * len(m["acknowledged"]))],
         errors=[e for m in messages for e in m.get("errors", [])],
         processes=max(processes, expect_workers),
         users=users,
