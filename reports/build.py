@@ -297,6 +297,9 @@ def _load_conclusions(load_runs: list[Run]) -> list[str]:
             if "invariant_violations" in m:
                 parts.append(f"invariant violations {m['invariant_violations']:.0f}")
             lines.append(f"Load run under {policy}: " + ", ".join(parts))
+        if run.meta.get("incomplete"):  # stopped early: these numbers cover only part of the run
+            lines.append(f"Load run INCOMPLETE (stopped early: {run.meta['incomplete']}); "
+                         "its figures cover only what was gathered before the stop.")
     return lines
 
 

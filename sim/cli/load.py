@@ -195,7 +195,8 @@ def load(
             raise UsageError("--processes 0 needs --expect-workers N (workers started elsewhere)")
         adapter, adapter_options = resolve_adapter(adapter, adapter_opt)
         run_dir = _run_dir(out, sc)
-        report = _run(
+        report = _run_into(
+            run_dir,
             sc,
             target,
             _admin_token(admin_token_file),
@@ -230,10 +231,30 @@ def load(
         console.print(f"run folder: {run_dir.path}")
         if with_report:  # also when the target broke an invariant: the report shows how
             write_run_report(run_dir.path, console)
+        if report.incomplete:  # before the invariants: a cut-off run's truth is partial
+            _stopped_early(run_dir, report)
         if report.violations:
             from sim.domain.invariants import InvariantViolation
 
             raise InvariantViolation(report.violations)
+
+
+def _run_into(run_dir: RunDir, *args: Any, **opts: Any) -> Any:
+    """``_run``; a run that gathered nothing leaves no empty run folder behind."""
+    from sim.drivers.load.stopping import discard_if_empty
+
+    with discard_if_empty(run_dir.path):
+        return _run(*args, **opts)
+
+
+def _stopped_early(run_dir: RunDir, report: Any) -> None:
+    """Mark the run folder incomplete; one line and exit 130 (Ctrl-C) or 2 (target gone)."""
+    from sim.drivers.load.stopping import INTERRUPTED, mark_incomplete
+
+    mark_incomplete(run_dir.path, report.incomplete)
+    typer.echo(f"error: load run stopped early: {report.incomplete}; the {len(report.records.requests)} "
+               f"requests gathered are in {run_dir.path} (marked incomplete)", err=True)
+    raise typer.Exit(130 if report.incomplete.startswith(INTERRUPTED) else 2)
 
 
 def _run(sc: Scenario, target: str | None, admin_token: str | None, **opts: Any) -> Any:
@@ -245,7 +266,8 @@ def _run(sc: Scenario, target: str | None, admin_token: str | None, **opts: Any)
 
     from sim.cli.progress_bar import progress_bar
     from sim.drivers.adapter import TargetError
-    from sim.drivers.load.run import LoadError
+    from sim.drivers.load.run import LoadError, LoadStopped
+    from sim.drivers.load.stopping import INTERRUPTED
     from sim.drivers.load.target import TargetSpecError, target_for
 
     bar = progress_bar(Console(stderr=True), TextColumn("{task.fields[requests]} requests"))
@@ -260,6 +282,12 @@ def _run(sc: Scenario, target: str | None, admin_token: str | None, **opts: Any)
                 return load_run(sc, tgt, progress=progress, **opts)
     except TargetSpecError as exc:
         raise UsageError(str(exc)) from None
+    except KeyboardInterrupt:  # outside the run itself (which stops cleanly and keeps records)
+        typer.echo("error: load run interrupted (Ctrl-C) before it started; nothing was gathered", err=True)
+        raise typer.Exit(130) from None
+    except LoadStopped as exc:
+        typer.echo(f"error: load run of {sc.name!r} {exc}", err=True)
+        raise typer.Exit(130 if exc.reason == INTERRUPTED else 2) from None
     except (LoadError, TargetError, RuntimeError, OSError, ValueError) as exc:
         raise UsageError(f"load run of {sc.name!r} could not be carried out: {exc}") from None
 

@@ -34,6 +34,7 @@ from sim.agents.spec import AgentSpec
 from sim.drivers.adapter import Answer
 from sim.drivers.hold_ids import hold_key
 from sim.drivers.load.plan import LoadPlan, window
+from sim.drivers.load.stopping import ConnectionWatch
 from sim.drivers.stepping import CUT, Tally, next_action, record_outcome
 from sim.records import Columns, OutcomeLog, RequestLog
 
@@ -74,6 +75,8 @@ class ShardRun:
         self.done = Event()
         self.finished = 0
         self.warmed = 0  # users whose connection is open (they sent the adapter's warm-up)
+        self.watch = ConnectionWatch()
+        self.stopped: str | None = None  # why the shard stopped early (None: it ran to the end)
         if self.size == 0:
             self.done.set()
 
@@ -97,8 +100,15 @@ class ShardRun:
 
     # ---- agents ---------------------------------------------------------------------------
     def next_agent(self) -> AgentSpec | None:
-        """The next agent due to start, or None when the shard has no more."""
-        return self.queue.popleft() if self.queue else None
+        """The next agent due to start, or None when the shard has no more (or has stopped)."""
+        return self.queue.popleft() if self.queue and self.stopped is None else None
+
+    def stop(self, reason: str) -> None:
+        """End the shard early (target gone, Ctrl-C): start no more agents; the records so far
+        are what the run keeps."""
+        if self.stopped is None:
+            self.stopped = reason
+        self.done.set()
 
     def play(self, spec: AgentSpec, send: Send) -> None:
         """Run one agent from its planned start to its outcome (or the end of the horizon)."""
@@ -144,6 +154,8 @@ class ShardRun:
         if half_rtt > 0:  # the agent's network, as the simulator models it: on the way there …
             gevent.sleep(half_rtt)
         answer = send(call)
+        if self.watch.saw(answer.code):
+            self.stop(self.watch.reason())
         if half_rtt > 0:  # … and back
             gevent.sleep(half_rtt)
         t_done = self.now()
@@ -174,6 +186,7 @@ class ShardRun:
             "acknowledged": list(self.acknowledged),
             "acknowledged_to": list(self.acknowledged_to),
             "errors": self.errors[:20],
+            "stopped": self.stopped,
         }
 
 

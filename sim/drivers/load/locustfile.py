@@ -17,7 +17,8 @@ Protocol (Locust custom messages, master → worker unless noted):
 - when every user is warm, the master sends ``slotgrab_go`` ``{t0_wall}``: T0 on the wall
   clock, the same for every worker;
 - workers send ``slotgrab_progress`` every half second and ``slotgrab_records`` (their records)
-  when every agent of their shard has ended.
+  when every agent of their shard has ended, or when their shard stopped early (the target
+  is gone; or ``slotgrab_stop`` ``{reason}`` from the master, on Ctrl-C or another worker's stop).
 """
 
 from __future__ import annotations
@@ -180,8 +181,15 @@ def _report(environment: Environment, shard: ShardRun) -> None:
     runner.send_message("slotgrab_records", {"index": index, **shard.to_message()})
 
 
+def _on_stop(environment: Environment, msg: Any, **_: Any) -> None:
+    shard: ShardRun | None = getattr(environment, _SHARD, None)
+    if shard is not None:  # the shard sends what it gathered (see _report)
+        shard.stop(str(msg.data["reason"]))
+
+
 @events.init.add_listener
 def _on_init(environment: Environment, **_: Any) -> None:
     if isinstance(environment.runner, WorkerRunner):
         environment.runner.register_message("slotgrab_plan", _on_plan)
         environment.runner.register_message("slotgrab_go", _on_go)
+        environment.runner.register_message("slotgrab_stop", _on_stop)
