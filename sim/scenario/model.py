@@ -46,6 +46,7 @@ DistField = Annotated[
 MAX_IDENTITIES = 1_000_000  # accounts, IPs or persons of one crew
 MAX_AGENTS = 5_000_000  # patients + bot lanes, all groups
 MAX_SLOTS = 5_000_000  # all sessions' capacity
+MAX_HORIZON_S = 7 * 86_400.0
 MAX_GROUPS = 1_000  # departments, sessions per department, patient segments, crews, gate lines
 
 
@@ -110,8 +111,10 @@ class Release(_Frozen):
 class Horizon(_Frozen):
     """The simulated window around T0."""
 
-    before_s: float = Field(120.0, ge=0)
-    after_s: float = Field(1800.0, gt=0)
+    # a week either side: the simulator steps every agent through the window, and a load run
+    # plays it in real time (bound chosen by us, far above any release rush)
+    before_s: float = Field(120.0, ge=0, le=MAX_HORIZON_S)
+    after_s: float = Field(1800.0, gt=0, le=MAX_HORIZON_S)
 
 
 class CaptchaSkill(_Frozen):
