@@ -93,6 +93,18 @@ def test_a_target_that_dies_mid_run_stops_it_and_keeps_the_records(
     assert "Load run INCOMPLETE" in (out / "report.md").read_text()
 
 
+def test_check_does_not_judge_gates_on_a_run_cut_short(
+    tmp_path: Path, stub_target  # type: ignore[no-untyped-def]
+) -> None:
+    url = stub_target(die_after_s=3.0)
+    out = tmp_path / "check"
+    r = run_slotgrab("check", str(_scenario(tmp_path)), "--kind", "load", "--target", url, "--out", str(out),
+                     "--set", "gates={load: ['invariant_violations == 0']}", "--no-report")
+    assert r.returncode == 2, r.stdout[-2000:] + r.stderr[-2000:]
+    assert "stopped early: the target stopped answering" in _error_line(r.stderr)
+    assert not (out / "result.json").exists()
+
+
 def _loaded(url: str) -> bool:
     try:
         return bool(httpx.get(f"{url}/v1/health", timeout=1.0).json().get("loaded"))
