@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from sim.drivers.adapter import TargetAdapter, load_adapter
+from sim.drivers.adapter import TargetAdapter
+from sim.drivers.adapter_loader import load_adapter
 from sim.drivers.mapping_model import load_mapping
 
 FOREIGN = Path(__file__).parents[1] / "drivers" / "foreign"

@@ -13,7 +13,8 @@ import pytest
 import yaml
 from sim_kit import race
 
-from sim.drivers.adapter import HttpRequest, answer_with_context, load_adapter
+from sim.drivers.adapter import HttpRequest, answer_with_context
+from sim.drivers.adapter_loader import load_adapter
 from sim.drivers.mapping_adapter import MappingAdapter
 from sim.drivers.mapping_model import Mapping
 from sim.scenario.model import Scenario
