@@ -297,6 +297,8 @@ def _load_conclusions(load_runs: list[Run]) -> list[str]:
             if "invariant_violations" in m:
                 parts.append(f"invariant violations {m['invariant_violations']:.0f}")
             lines.append(f"Load run under {policy}: " + ", ".join(parts))
+        for named in run.meta.get("violations_named", [])[:5]:  # plainly, e.g. a lost acknowledgement
+            lines.append(f"Broken invariant: {named}")
         if run.meta.get("incomplete"):  # stopped early: these numbers cover only part of the run
             lines.append(f"Load run INCOMPLETE (stopped early: {run.meta['incomplete']}); "
                          "its figures cover only what was gathered before the stop.")

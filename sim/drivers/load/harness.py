@@ -157,6 +157,7 @@ def load_run(
     )
     acknowledged = result.acknowledged_persons()
     violations = judge(records, sc, acknowledged)
+    meta["violations_named"] = [f"{v.kind}: {v.detail}" for v in violations[:20]]  # meta.json, report
     # the acknowledgements go to the metrics too: a lost one counts in invariant_violations
     metrics = metrics_of(records, sc, {"acknowledged": acknowledged})
     return LoadReport(records, metrics, timing_summary(records.requests), violations, result)

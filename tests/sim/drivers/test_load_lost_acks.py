@@ -31,7 +31,10 @@ def test_lost_acknowledgements_count_everywhere(tmp_path: Path, stub_target) -> 
     summary = json.loads((out / "summary.json").read_text())["metrics"]
     assert summary["invariant_violations"]["mean"] == LOST
     assert summary["slots_confirmed"]["mean"] == 10 - LOST  # the export kept the other holds
-    assert f"invariant violations {LOST}" in (out / "report.md").read_text()
+    report = (out / "report.md").read_text()
+    assert f"invariant violations {LOST}" in report
+    assert re.search(r"Broken invariant: lost_ack: confirmation of hold \d+ acknowledged to person \d+, "
+                     r"not in the target's export", report), report
     assert re.search(r"acknowledged to person \d+, not in the target's export", r.stderr), r.stderr
     assert json.loads((out / "meta.json").read_text())["violations"] == ["lost_ack"] * LOST
     gate = parse_gate("invariant_violations == 0")
