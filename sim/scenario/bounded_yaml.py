@@ -15,7 +15,15 @@ from typing import Any
 
 import yaml
 
-__all__ = ["MAX_ALIASES", "MAX_BYTES", "MAX_DEPTH", "MAX_NODES", "YamlBoundError", "read_bounded"]
+__all__ = [
+    "MAX_ALIASES",
+    "MAX_BYTES",
+    "MAX_DEPTH",
+    "MAX_NODES",
+    "YamlBoundError",
+    "parse_bounded",
+    "read_bounded",
+]
 
 MAX_BYTES = 2 * 1024 * 1024
 MAX_DEPTH = 64
@@ -103,7 +111,15 @@ def read_bounded(path: Path) -> Any:
         raw = f.read(MAX_BYTES + 1)
     if len(raw) > MAX_BYTES:
         raise YamlBoundError(f"larger than {MAX_BYTES // (1024 * 1024)} MiB; a scenario is small")
-    loader = _BoundedLoader(_decode(raw))
+    return parse_bounded(_decode(raw))
+
+
+def parse_bounded(text: str) -> Any:
+    """The YAML data in ``text`` (a ``--set`` value, say), within the same nesting and alias
+    bounds; YamlBoundError or yaml.YAMLError otherwise."""
+    if len(text) > MAX_BYTES:
+        raise YamlBoundError(f"larger than {MAX_BYTES // (1024 * 1024)} MiB")
+    loader = _BoundedLoader(text)
     try:
         node = loader.get_single_node()
         if node is None:

@@ -20,6 +20,7 @@ from typer.testing import CliRunner
 
 from sim.cli.app import _register_all, app
 from sim.scenario.loader import ScenarioError, load_scenario
+from sim.scenario.overrides import OverrideError, parse_set_options
 
 CORPUS = Path(__file__).with_name("corpus")
 _register_all()
@@ -105,6 +106,14 @@ def test_overrides_cannot_bring_in_huge_or_infinite_numbers() -> None:
     bots = [{"crew": "c", "devices": 1, "rate_per_s": 5, "accounts": 1e12, "ips": 2, "persons": 2}]
     with pytest.raises(ScenarioError, match="less than or equal to 1000000"):
         load_scenario(path, {"horizon.after_s": 20, "bots": bots})
+
+
+def test_an_alias_bomb_in_a_set_value_is_refused() -> None:
+    bomb = "{a0: &a0 [x, x, x, x, x, x, x, x, x]"
+    for i in range(1, 10):
+        bomb += f", a{i}: &a{i} [" + ", ".join([f"*a{i - 1}"] * 9) + "]"
+    with pytest.raises(OverrideError, match="expands to more than 200,000 values"):
+        parse_set_options([f"description={bomb}}}"])
 
 
 def test_too_many_agents_names_the_limit() -> None:
