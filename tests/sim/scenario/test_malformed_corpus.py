@@ -5,7 +5,7 @@ traceback, quickly (an alias bomb or 5,000-deep nesting used to hang or raise Re
 
 The corpus is ``corpus/*.yaml`` plus three files written here because they are large or not
 text: a non-UTF-8 file and a 50 MB file of 1.6 M gate lines (over the size bound), and
-a file just under the size bound whose 60,000 gate lines break the count bound.
+a small file whose 1,001 gate lines break the count bound (1,000).
 """
 
 from __future__ import annotations
@@ -35,8 +35,8 @@ def _generated(folder: Path) -> list[Path]:
     with huge.open("w") as f:
         f.write(VALID_HEAD + "gates:\n  simulate:\n")
         f.write("    - 'patient_success >= 0.5'\n" * 1_600_000)
-    many = folder / "gates-60k.yaml"
-    many.write_text(VALID_HEAD + "gates:\n  simulate:\n" + "    - 'requests > 0'\n" * 60_000)
+    many = folder / "gates-1001.yaml"
+    many.write_text(VALID_HEAD + "gates:\n  simulate:\n" + "    - 'requests > 0'\n" * 1_001)
     return [latin1, huge, many]
 
 
