@@ -108,3 +108,11 @@ def test_sigkill_of_serve_takes_its_uvicorn_child_down(tmp_path: Path) -> None:
     finally:
         if proc.poll() is None:
             proc.kill()
+
+
+def test_a_file_that_is_not_a_database_is_refused(tmp_path: Path) -> None:
+    garbage = tmp_path / "garbage.db"
+    garbage.write_bytes(b"not sqlite\n" * 500)
+    result = CliRunner().invoke(app, ["serve", "--port", str(free_port()), "--db", f"sqlite:///{garbage}"])
+    assert result.exit_code == 2
+    assert "as a SQLite database for writing: file is not a database" in result.output
