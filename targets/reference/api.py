@@ -15,7 +15,7 @@ from fastapi import APIRouter, Path, Query
 from fastapi import Request as HttpRequest
 from starlette.responses import Response
 
-from sim.agents.actions import OPS
+from sim.domain.contract import OPS
 from sim.policies.base import Request
 from targets.reference.bodies import (
     ID_MAX,

@@ -1,7 +1,7 @@
 """Answers on the wire: JSON ``{code, message, …}`` with the HTTP status of the stable code.
 
 Shared by the reference and the naive service, so both speak exactly the same error language
-(``sim.agents.actions.STATUS_OF``).
+(``sim.domain.contract.STATUS_OF``).
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
-from sim.agents.actions import STATUS_OF
+from sim.domain.contract import STATUS_OF
 
 __all__ = ["HTTP_ONLY_STATUS", "ApiError", "answer", "encode_answer", "install_error_handlers"]
 
