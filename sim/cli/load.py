@@ -24,6 +24,7 @@ from sim.cli.console import wide_console
 from sim.cli.errors import UsageError, user_errors
 from sim.cli.metric_table import format_value
 from sim.cli.run_report import report_option, write_run_report
+from sim.drivers.load.stopping import INTERRUPTED, discard_if_empty, mark_incomplete
 from sim.drivers.load.target import ADMIN_TOKEN_ENV, env_admin_token
 from sim.experiments.rundir import RunDir, default_run_dir
 from sim.scenario.loader import load_scenario, resolve_path
@@ -241,16 +242,12 @@ def load(
 
 def _run_into(run_dir: RunDir, *args: Any, **opts: Any) -> Any:
     """``_run``; a run that gathered nothing leaves no empty run folder behind."""
-    from sim.drivers.load.stopping import discard_if_empty
-
     with discard_if_empty(run_dir.path):
         return _run(*args, **opts)
 
 
 def _stopped_early(run_dir: RunDir, report: Any) -> None:
     """Mark the run folder incomplete; one line and exit 130 (Ctrl-C) or 2 (target gone)."""
-    from sim.drivers.load.stopping import INTERRUPTED, mark_incomplete
-
     mark_incomplete(run_dir.path, report.incomplete)
     typer.echo(f"error: load run stopped early: {report.incomplete}; the {len(report.records.requests)} "
                f"requests gathered are in {run_dir.path} (marked incomplete)", err=True)
@@ -267,7 +264,6 @@ def _run(sc: Scenario, target: str | None, admin_token: str | None, **opts: Any)
     from sim.cli.progress_bar import progress_bar
     from sim.drivers.adapter import TargetError
     from sim.drivers.load.run import LoadError, LoadStopped
-    from sim.drivers.load.stopping import INTERRUPTED
     from sim.drivers.load.target import TargetSpecError, target_for
 
     bar = progress_bar(Console(stderr=True), TextColumn("{task.fields[requests]} requests"))

@@ -97,7 +97,7 @@ def _check_sqlite(db: str, path: Path) -> None:
 
 
 def _check_postgres(db: str) -> None:
-    import psycopg  # only a PostgreSQL database needs it
+    import psycopg  # psycopg: only a PostgreSQL database needs it
 
     try:
         psycopg.connect(db, connect_timeout=PG_CONNECT_TIMEOUT_S).close()
