@@ -27,6 +27,7 @@ import locust  # first import: gevent monkey-patching
 # isort: split
 
 import json
+import sys
 from typing import Any
 
 import gevent
@@ -45,6 +46,7 @@ from sim.drivers.adapter import (
     load_adapter,
 )
 from sim.drivers.load.engine import ShardRun
+from sim.drivers.load.live_stats import LiveStats
 from sim.drivers.load.plan import LoadPlan, shard_of
 
 __all__ = ["AgentUser", "attach_shard", "locust"]
@@ -146,6 +148,7 @@ def _on_plan(environment: Environment, msg: Any, **_: Any) -> None:
     agents = plan.population().agents
     mine = shard_of(agents, plan.streams(), int(data["shards"]), int(data["index"]))
     shard = ShardRun(plan, mine, first=float(data["first"]))
+    shard.live = LiveStats()  # rows go to the master's live view (slotgrab_live)
     attach_shard(environment, plan, shard)
     assert environment.runner is not None
     environment.runner.send_message("slotgrab_ready", {"index": data["index"], "agents": len(mine)})
@@ -177,7 +180,21 @@ def _report(environment: Environment, shard: ShardRun) -> None:
     index = getattr(runner, "worker_index", 0)
     while not shard.done.wait(timeout=PROGRESS_EVERY_S):
         runner.send_message("slotgrab_progress", {"index": index, **shard.progress()})
+        _send_live(runner, shard)
+    _send_live(runner, shard)
     runner.send_message("slotgrab_records", {"index": index, **shard.to_message()})
+
+
+def _send_live(runner: Any, shard: ShardRun) -> None:
+    if shard.live is not None:
+        runner.send_message("slotgrab_live", shard.live.drain())
+
+
+REFUSAL = (
+    "this locustfile only runs as a worker of `slotgrab load` (it needs the master's plan): "
+    "run `slotgrab load SCENARIO [--processes N] [--web-ui]`, or "
+    "`locust -f locustfile.py --worker --master-host HOST` for `slotgrab load --processes 0`"
+)
 
 
 @events.init.add_listener
@@ -185,3 +202,8 @@ def _on_init(environment: Environment, **_: Any) -> None:
     if isinstance(environment.runner, WorkerRunner):
         environment.runner.register_message("slotgrab_plan", _on_plan)
         environment.runner.register_message("slotgrab_go", _on_go)
+        return
+    # `locust -f locustfile.py` on its own (the init event fires only from locust's command
+    # line, never in slotgrab's library use): without a plan the users have nothing to play
+    sys.stderr.write(f"slotgrab: {REFUSAL}\n")
+    sys.exit(2)
