@@ -29,6 +29,7 @@ from sim.attack.output import write_adaptive
 from sim.attack.search import cells_per_search
 from sim.attack.verdict import adaptive_conclusions
 from sim.cli.errors import UsageError, user_errors
+from sim.cli.output import json_option, print_json_file, quiet_option, result_console
 from sim.cli.progress_bar import progress_bar
 from sim.cli.run_report import report_option, write_run_report
 from sim.experiments.executors import ExecutorError, cell_executor
@@ -148,6 +149,8 @@ def compare(
     attack_trials: int | None = typer.Option(
         None, "--attack-trials", min=1, max=10_000,
         help="Trials of each stack's attack search (default: the scenario's attack.trials, else 16)."),
+    as_json: bool = json_option(),
+    quiet: bool = quiet_option(),
 ) -> None:
     """Compare policy stacks (× sweeps × seeds): ranked table with 95 % CIs, CSV and JSON."""
     with user_errors():
@@ -162,6 +165,8 @@ def compare(
         reps = list(range(seeds if seeds is not None else base.replications))
         folder = out if out is not None else default_run_dir(f"{base.name}-compare")
         err, console = Console(stderr=True), Console(width=max(Console().width, 140))
+        if as_json or quiet:  # tables and progress off: one JSON document, or the folder
+            err, console = Console(stderr=True, quiet=True), result_console(as_json, quiet)
         t0 = time.perf_counter()
         with _executor(workers, dask) as (executor, where):
             result = _run(base, variants, reps, executor, where, err)
@@ -187,6 +192,10 @@ def compare(
             write_run_report(folder, console)
         if docs is not None:
             _show_adaptive(folder, docs, report, console)
+        if as_json:
+            print_json_file(folder / "compare.json", run_folder=str(folder))
+        elif quiet:
+            typer.echo(folder)
 
 
 def _run(

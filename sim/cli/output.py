@@ -9,11 +9,20 @@ from __future__ import annotations
 
 import json
 import math
+from pathlib import Path
 from typing import Any
 
 import typer
+from rich.console import Console
 
-__all__ = ["json_option", "json_safe", "print_json", "quiet_option"]
+__all__ = [
+    "json_option",
+    "json_safe",
+    "print_json",
+    "print_json_file",
+    "quiet_option",
+    "result_console",
+]
 
 
 def json_option() -> bool:
@@ -46,3 +55,14 @@ def json_safe(value: Any) -> Any:
 def print_json(doc: Any) -> None:
     """Print ``doc`` as indented JSON on stdout (strict: no NaN)."""
     typer.echo(json.dumps(json_safe(doc), indent=2, allow_nan=False, default=str))
+
+
+def print_json_file(path: Path, **extra: Any) -> None:
+    """Print the JSON document a command wrote to ``path`` (NaN → null), with ``extra`` keys."""
+    doc = json.loads(path.read_text(encoding="utf-8"))
+    print_json({**extra, **doc} if isinstance(doc, dict) else {**extra, "data": doc})
+
+
+def result_console(as_json: bool, quiet: bool) -> Console:
+    """The console a command prints its tables on: silent under ``--json`` or ``--quiet``."""
+    return Console(quiet=True) if as_json or quiet else Console()

@@ -10,6 +10,7 @@ from rich.console import Console
 
 from sim.cli.errors import UsageError, user_errors
 from sim.cli.metric_table import is_detail_metric, metric_table
+from sim.cli.output import json_option, print_json_file, quiet_option, result_console
 from sim.cli.progress_bar import progress_bar
 from sim.cli.run_report import report_option, write_run_report
 from sim.experiments import Replication, RunDir, aggregate, replicate
@@ -32,10 +33,10 @@ def _out_dir(out: Path | None, scenario: str) -> RunDir:
 
 
 def _run_replications(sc: Scenario, rep_ids: list[int], run_dir: RunDir,
-                      jobs: int) -> list[dict[str, float]]:
+                      jobs: int, show: bool = True) -> list[dict[str, float]]:
     """Run the replications (in ``jobs`` processes if > 1) with a progress bar on stderr,
     writing each one's records as it finishes."""
-    with progress_bar(Console(stderr=True)) as bar:
+    with progress_bar(Console(stderr=True, quiet=not show)) as bar:
         task = bar.add_task(f"{sc.name}: replications", total=len(rep_ids))
 
         def done(r: Replication) -> None:
@@ -62,6 +63,8 @@ def simulate(
     jobs: int = typer.Option(1, "--jobs", "-j", min=1, max=256,
                              help="Replications run in parallel (processes)."),
     report: bool = report_option(),
+    as_json: bool = json_option(),
+    quiet: bool = quiet_option(),
 ) -> None:
     """Simulate a scenario: metrics with 95 % CIs, and a run folder.
 
@@ -79,10 +82,10 @@ def simulate(
         run_dir = _out_dir(out, sc.name)
         run_dir.write_scenario(sc)
         rep_ids = list(range(sc.replications))
-        stats = aggregate(_run_replications(sc, rep_ids, run_dir, jobs))
+        stats = aggregate(_run_replications(sc, rep_ids, run_dir, jobs, not (as_json or quiet)))
         run_dir.write_summary(sc, rep_ids, stats)
         run_dir.write_meta(sc, rep_ids, str(source), {"jobs": jobs})
-        console = Console()
+        console = result_console(as_json, quiet)
         policy = sc.policy_label
         title = f"{sc.name} · policy {policy} · seed {sc.seed} · {len(rep_ids)} replications"
         console.print(metric_table(stats, title, show_all=show_all))
@@ -92,6 +95,10 @@ def simulate(
         console.print(f"run folder: {run_dir.path}")
         if report:
             write_run_report(run_dir.path, console)
+        if as_json:
+            print_json_file(run_dir.path / "summary.json", run_folder=str(run_dir.path))
+        elif quiet:
+            typer.echo(run_dir.path)
 
 
 def register(app: typer.Typer) -> None:
