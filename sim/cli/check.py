@@ -86,7 +86,9 @@ def check(
     set_: list[str] = typer.Option(
         [], "--set", metavar="PATH=VALUE", help="Override a scenario field."
     ),
-    out: Path | None = typer.Option(None, "--out", help="Output folder (default: runs/check-…)."),
+    out: Path | None = typer.Option(
+        None, "--out", help="Output folder (default: runs/<scenario>-check-<kind>-<time>)."
+    ),
     report: bool = typer.Option(True, "--report/--no-report", help="Also build the HTML report."),
     target: str | None = typer.Option(
         None, "--target", help="load: URL, or 'reference'/'naive' to start one (default)."

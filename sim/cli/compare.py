@@ -36,7 +36,7 @@ from sim.experiments.executors import ExecutorError, cell_executor
 from sim.experiments.matrix import MatrixResult, Stack, plan_variants, run_matrix
 from sim.experiments.matrix_output import matrix_table, write_matrix
 from sim.experiments.ranking import rank_variants
-from sim.experiments.rundir import default_run_dir
+from sim.experiments.rundir import run_folder
 from sim.scenario.loader import format_validation_error, load_scenario, resolve_path
 from sim.scenario.model import Scenario
 from sim.scenario.overrides import OverrideError, parse_set_options
@@ -163,7 +163,7 @@ def compare(
         sweeps: dict[str, Any] = parse_sweep(sweep) if sweep else dict(base.sweep)
         variants = _variants_or_error(base, stacks, sweeps)
         reps = list(range(seeds if seeds is not None else base.replications))
-        folder = out if out is not None else default_run_dir(f"{base.name}-compare")
+        folder = out if out is not None else run_folder(base.name, "compare")
         err, console = Console(stderr=True), Console(width=max(Console().width, 140))
         if as_json or quiet:  # tables and progress off: one JSON document, or the folder
             err, console = Console(stderr=True, quiet=True), result_console(as_json, quiet)

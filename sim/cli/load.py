@@ -33,7 +33,7 @@ from sim.cli.metric_table import format_value
 from sim.cli.output import json_option, print_json, quiet_option
 from sim.cli.run_report import report_option, write_run_report
 from sim.drivers.load.target import ADMIN_TOKEN_ENV, env_admin_token
-from sim.experiments.rundir import RunDir, default_run_dir
+from sim.experiments.rundir import RunDir, run_folder
 from sim.scenario.loader import load_scenario, resolve_path
 from sim.scenario.model import Scenario
 from sim.scenario.overrides import OverrideError, parse_set_options
@@ -139,7 +139,7 @@ def _admin_token(path: Path | None) -> str | None:
 
 
 def _run_dir(out: Path | None, sc: Scenario) -> RunDir:
-    path = out if out is not None else default_run_dir(f"{sc.name}-load")
+    path = out if out is not None else run_folder(sc.name, "load")
     try:
         return RunDir.create(path)
     except FileExistsError as exc:

@@ -14,7 +14,7 @@ from sim.cli.output import json_option, print_json_file, quiet_option, result_co
 from sim.cli.progress_bar import progress_bar
 from sim.cli.run_report import report_option, write_run_report
 from sim.experiments import Replication, RunDir, aggregate, replicate
-from sim.experiments.rundir import default_run_dir
+from sim.experiments.rundir import run_folder
 from sim.scenario.loader import load_scenario, resolve_path
 from sim.scenario.model import Scenario
 from sim.scenario.overrides import parse_set_options
@@ -23,7 +23,7 @@ __all__ = ["register"]
 
 
 def _out_dir(out: Path | None, scenario: str) -> RunDir:
-    path = out if out is not None else default_run_dir(scenario)
+    path = out if out is not None else run_folder(scenario, "simulate")
     try:
         return RunDir.create(path)
     except FileExistsError as exc:
@@ -56,7 +56,7 @@ def simulate(
     reps: int | None = typer.Option(None, "--reps", min=1, max=10_000,
                                     help="Replications (default: the scenario's)."),
     out: Path | None = typer.Option(None, "--out",
-                                    help="Run folder (default: runs/<scenario>-<time>)."),
+                                    help="Run folder (default: runs/<scenario>-simulate-<time>)."),
     set_: list[str] | None = typer.Option(None, "--set", metavar="PATH=VALUE",
                                           help="Override a field, e.g. service.workers=4."),
     show_all: bool = typer.Option(False, "--all", help="Also print the per-decile metrics."),
@@ -69,7 +69,7 @@ def simulate(
     """Simulate a scenario: metrics with 95 % CIs, and a run folder.
 
     Runs the scenario's replications, prints each metric's mean and Student-t 95 % confidence
-    interval, and writes runs/<scenario>-<time>/ (resolved scenario, Parquet records per
+    interval, and writes runs/<scenario>-simulate-<time>/ (resolved scenario, Parquet records per
     replication, summary.json, meta.json)."""
     with user_errors():
         overrides = parse_set_options(set_ or [])
