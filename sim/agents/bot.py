@@ -37,14 +37,14 @@ from typing import Any
 import numpy as np
 
 from sim.agents.actions import AgentScript, Call, Outcome, Response, Wait
-from sim.agents.population import AgentSpec
+from sim.agents.spec import AgentSpec
+from sim.domain.contract import CAPTCHA_CODES
 from sim.scenario.model import BotCrew
 
 __all__ = ["CAPTCHA_CODES", "bot", "captcha_answer"]
 
 Steps = Generator[Wait | Call, Response | None, Any]
 
-CAPTCHA_CODES = frozenset({"captcha_required", "captcha_failed"})
 _LIMITED = frozenset({"rate_limited", "blocked"})
 _ACCOUNT_DEAD = frozenset({"frozen"})
 _PERSON_DEAD = frozenset({"rule_violation", "referral_required"})
@@ -138,7 +138,7 @@ class _Lane:
         self.crew: BotCrew = spec.params
         crew = self.crew
         self.ids = _Identities(spec)
-        self.interval = spec.lanes / crew.rate_per_s  # the device's rate shared by its lanes
+        self.interval: float = spec.lanes / crew.rate_per_s  # the device's rate shared by its lanes
         self.jitter = crew.jitter_ms
         self.quota = math.ceil(crew.max_slots / spec.crew_lanes)
         self.route = spec.route or ((spec.department, spec.sessions),)

@@ -32,6 +32,7 @@ COMMANDS = (
     "calibrate",
     "twin",
     "demo",
+    "adapter",
 )
 
 app = typer.Typer(

@@ -58,7 +58,7 @@ def _run(opts: CheckOptions) -> CheckOutput:
     if opts.kind == "load":
         # Locust patches threading with gevent on import: do it before the progress bar starts
         # its refresh thread (patching with a live thread deadlocks it).
-        import sim.gates.measure_load  # noqa: F401
+        import sim.gates.measure_load  # noqa: F401  (locust, gevent)
     progress = progress_bar(Console(stderr=True))
     label = "replications" if opts.kind == "simulate" else "load run: agents finished"
     with progress:

@@ -20,6 +20,7 @@ from rich.console import Console
 from rich.table import Table
 
 from sim.cli.adapter_options import adapter_opt_option, adapter_option, resolve_adapter
+from sim.cli.console import wide_console
 from sim.cli.errors import UsageError, user_errors
 from sim.cli.load_summary import load_outputs
 from sim.cli.load_watch import (
@@ -101,13 +102,6 @@ def timing_table(timing: dict[str, Any], title: str = "timing (ms, HdrHistogram)
             ),
         )
     return table
-
-
-def wide_console() -> Console:
-    """A console for result tables: 120 columns when output is not a terminal (logs, CI), so
-    metric names are not cut."""
-    console = Console()
-    return console if console.is_terminal else Console(width=120)
 
 
 def _metrics_table(metrics: dict[str, float], title: str) -> Table:

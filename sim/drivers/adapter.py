@@ -50,7 +50,7 @@ from typing import Any, Protocol, runtime_checkable
 import altcha
 import httpx
 
-from sim.agents.actions import STATUS_OF
+from sim.domain.contract import STATUS_OF
 from sim.scenario.model import Scenario
 
 __all__ = [

@@ -92,7 +92,7 @@ def _measure(
     if opts.kind == "simulate":
         on_rep = (lambda r: on_progress(r.rep + 1, sc.replications)) if on_progress else None
         return measure_simulate(sc, run_dir, source, on_done=on_rep)
-    from sim.gates.measure_load import measure_load  # imports the load driver only when needed
+    from sim.gates.measure_load import measure_load  # the load driver: locust, gevent
 
     command = list(opts.command) if opts.command else None
     try:

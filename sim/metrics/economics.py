@@ -31,13 +31,13 @@ from typing import Any
 
 import numpy as np
 
+from sim.domain.contract import CAPTCHA_CODES
 from sim.metrics.registry import metric_group
 from sim.metrics.view import RunView, column
 from sim.scenario.model import BotCrew
 
 __all__ = ["CrewEconomics", "crew_economics", "crew_terms", "economics_metrics", "resale_mask"]
 
-_CAPTCHA = ("captcha_required", "captcha_failed")
 
 
 def crew_terms(crews: Sequence[BotCrew]) -> list[dict[str, Any]]:
@@ -130,7 +130,7 @@ def crew_economics(run: RunView, terms: Sequence[Mapping[str, Any]]) -> list[Cre
     """Each crew's :class:`CrewEconomics` for this run."""
     persons, accounts = _final_accounts(run)
     req = run.table("requests")
-    asked = np.isin(column(req, "code"), _CAPTCHA)
+    asked = np.isin(column(req, "code"), sorted(CAPTCHA_CODES))
     req_agent = column(req, "agent", np.int64)
     out = []
     for t in terms:

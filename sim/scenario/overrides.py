@@ -87,7 +87,7 @@ def _thaw(node: Any) -> Any:
 def apply_overrides(data: dict[str, Any], overrides: dict[str, Any]) -> dict[str, Any]:
     """A deep copy of ``data`` with each dotted path set to its value (tuples, as a dumped
     frozen model has them, become lists so ``bots.0.markup`` can be set)."""
-    out = _thaw(copy.deepcopy(data))
+    out: dict[str, Any] = _thaw(copy.deepcopy(data))
     for path, value in overrides.items():
         parts = path.split(".")
         node: Any = out

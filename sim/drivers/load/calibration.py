@@ -19,12 +19,12 @@ import httpx
 import numpy as np
 import yaml
 
+from sim.domain.contract import OPS
 from sim.drivers.adapter import TargetAdapter, answer_with_context, prepare_with_scenario
 from sim.scenario.model import Scenario
 
 __all__ = ["CALIBRATION_SCENARIO", "Calibration", "calibrate", "fit_lognormal"]
 
-OPS = ("list_sessions", "hold", "confirm", "cancel")
 
 CALIBRATION_SCENARIO: dict[str, Any] = {
     "name": "calibration",

@@ -18,7 +18,8 @@ from typing import Any
 
 import numpy as np
 
-from sim.agents.population import AgentSpec, Population, build_population
+from sim.agents.population import Population, build_population
+from sim.agents.spec import AgentSpec
 from sim.rng import Streams
 from sim.scenario.model import Scenario
 

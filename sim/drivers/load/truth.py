@@ -16,6 +16,8 @@ from typing import Any
 
 from sim.domain.invariants import Violation, find_violations
 from sim.drivers.hold_ids import hold_key, is_hashed
+from sim.metrics import summarize
+from sim.metrics.scenario_meta import scenario_meta
 from sim.records import EventLog, RunRecords
 from sim.scenario.model import Scenario
 
@@ -73,8 +75,5 @@ def metrics_of(
     records: RunRecords, sc: Scenario, extra_meta: dict[str, Any] | None = None
 ) -> dict[str, float]:
     """The simulator's metrics, computed on the load run's records."""
-    from sim.experiments.replicate import scenario_meta
-    from sim.metrics import summarize
-
     meta = {**records.meta, **scenario_meta(sc), **(extra_meta or {})}
     return summarize(records.tables(), meta)
