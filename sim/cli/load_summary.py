@@ -142,8 +142,7 @@ class LoadOutputs:
 
 def load_outputs(folder: Path, sc: Scenario, report: Any) -> LoadOutputs:
     """Write the run's stats CSV/JSON into ``folder`` and judge its load gates."""
-    # measure_load imports locust, already imported by the run that made ``report``
-    from sim.gates.measure_load import violation_counts
+    from sim.gates.measure_load import violation_counts  # imports locust (the run did already)
 
     requests = report.records.requests
     files = write_stats(folder, requests, report.result.t0_wall)
