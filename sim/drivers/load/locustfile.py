@@ -10,13 +10,16 @@ workers::
 
 Protocol (Locust custom messages, master → worker unless noted):
 
+- worker → master ``slotgrab_hello`` ``{}`` once its handlers are registered (Locust's own
+  ``client_ready`` comes earlier, before the locustfile's init event);
 - ``slotgrab_plan`` ``{plan, shards, index, first}``: build the population, keep shard
   ``index`` of ``shards``; the worker answers ``slotgrab_ready`` ``{index, agents}``;
 - then the master starts the users (Locust spawns them); each opens its connection with the
   adapter's warm-up request and the worker reports ``slotgrab_warm`` ``{index, warmed}``;
 - when every user is warm, the master sends ``slotgrab_go`` ``{t0_wall}``: T0 on the wall
   clock, the same for every worker;
-- workers send ``slotgrab_progress`` every half second and ``slotgrab_records`` (their records)
+- workers send ``slotgrab_progress`` and ``slotgrab_live`` (the answers since the last one, for
+  the live view) every half second, and ``slotgrab_records`` (their records)
   when every agent of their shard has ended.
 """
 
@@ -202,6 +205,7 @@ def _on_init(environment: Environment, **_: Any) -> None:
     if isinstance(environment.runner, WorkerRunner):
         environment.runner.register_message("slotgrab_plan", _on_plan)
         environment.runner.register_message("slotgrab_go", _on_go)
+        environment.runner.send_message("slotgrab_hello", {})  # now the plan can come
         return
     # `locust -f locustfile.py` on its own (the init event fires only from locust's command
     # line, never in slotgrab's library use): without a plan the users have nothing to play

@@ -178,11 +178,18 @@ class _Master:
         self.records: dict[int, dict[str, Any]] = {}
         self.warmed: dict[int, int] = {}
         self.watch: Watch | None = None
+        self.hello: set[str] = set()  # workers whose slotgrab handlers are registered
+        runner.register_message("slotgrab_hello", self._on_hello)
         runner.register_message("slotgrab_ready", self._on_ready)
         runner.register_message("slotgrab_live", self._on_live)
         runner.register_message("slotgrab_warm", self._on_warm)
         runner.register_message("slotgrab_progress", self._on_progress)
         runner.register_message("slotgrab_records", self._on_records)
+
+    def _on_hello(self, environment: Environment, msg: Any, **_: Any) -> None:
+        # a worker connects (Locust's client_ready) before its init event registers our
+        # handlers: a plan sent on client_ready alone can reach a worker that drops it
+        self.hello.add(str(msg.node_id))
 
     def _on_ready(self, environment: Environment, msg: Any, **_: Any) -> None:
         self.ready[int(msg.data["index"])] = int(msg.data["agents"])
@@ -286,12 +293,12 @@ def _run_distributed(
     try:
         _start_watch(env, watch)
         _wait(
-            lambda: len(runner.clients.ready) >= n,
+            lambda: len(master.hello) >= n,
             60 if processes else 600,
             f"{n} Locust worker(s)",
         )
         message = plan.to_message()
-        for index, client_id in enumerate(sorted(runner.clients)[:n]):
+        for index, client_id in enumerate(sorted(master.hello)[:n]):
             runner.send_message(
                 "slotgrab_plan",
                 {"plan": message, "shards": n, "index": index, "first": first},

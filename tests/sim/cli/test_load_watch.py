@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 import subprocess
 import sys
 import time
@@ -21,32 +22,36 @@ from sim.drivers.load.target import free_port
 pytestmark = pytest.mark.slow
 
 
-def _poll(url: str, proc: subprocess.Popen[str], deadline_s: float = 120.0) -> httpx.Response:
-    """The first 200 answer of ``url`` while ``proc`` runs (fails if it ends first)."""
+def _poll(url: str, proc: subprocess.Popen[str], until: str = "", deadline_s: float = 150.0
+          ) -> httpx.Response:
+    """The first 200 answer of ``url`` (whose text matches ``until``) while ``proc`` runs."""
     end = time.monotonic() + deadline_s
     while time.monotonic() < end and proc.poll() is None:
         try:
             r = httpx.get(url, timeout=2.0)
-            if r.status_code == 200:
+            if r.status_code == 200 and re.search(until, r.text, re.M):
                 return r
         except httpx.HTTPError:
             pass
         time.sleep(0.1)
-    raise AssertionError(f"{url} never answered 200 while the run lasted")
+    raise AssertionError(f"{url} never answered 200 ({until!r}) while the run lasted")
 
 
 def test_watched_load_run(tmp_path: Path) -> None:
     scenario = write_burst(tmp_path, name="watched", patients=60, after_s=6)
     scenario.write_text(scenario.read_text() + "gates:\n  load: ['overbooked == 0', 'bot_share > 0.99']\n")
     out, web, prom = tmp_path / "run", free_port(), free_port()
+    # two Locust workers: the live totals reach /metrics through the master (slotgrab_live)
     cmd = [sys.executable, "-m", "sim.cli.app", "load", str(scenario), "--out", str(out),
-           "--no-report", "--web-ui", "--web-ui-port", str(web), "--prometheus", str(prom), "--json"]
+           "--no-report", "--web-ui", "--web-ui-port", str(web), "--prometheus", str(prom), "--json",
+           "--processes", "2"]
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         page = _poll(f"http://127.0.0.1:{web}/", proc)
         assert "locust" in page.text.lower()
-        assert "slotgrab_requests_total" in _poll(f"http://127.0.0.1:{prom}/metrics", proc).text
-        stdout, stderr = proc.communicate(timeout=180)
+        metrics = _poll(f"http://127.0.0.1:{prom}/metrics", proc, r"^slotgrab_requests_total [1-9]")
+        assert 'slotgrab_responses_total{code="ok"}' in metrics.text
+        stdout, stderr = proc.communicate(timeout=240)
     finally:
         proc.kill()
     assert proc.returncode == 0, stderr
