@@ -31,6 +31,7 @@ COMMANDS = (
     "calibrate",
     "twin",
     "demo",
+    "adapter",
 )
 
 app = typer.Typer(

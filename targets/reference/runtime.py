@@ -84,13 +84,17 @@ class Runtime:
             if cfg is None or gen == 0:
                 self.loaded = None
                 return None
-            sc = Scenario.model_validate(cfg["scenario"])
-            ledger = SqlLedger(self.db)
-            store = open_store(self.db)
             with self.db.transaction():
-                service = build_service(sc, Streams(sc.seed, int(cfg["replication"])), ledger, store)
-            self.loaded = Loaded(sc, int(cfg["replication"]), float(cfg["t0"]), gen, service, ledger, store)
+                self.loaded = self._build(cfg, gen)
             return self.loaded
+
+    def _build(self, cfg: dict[str, Any], gen: int) -> Loaded:
+        """The objects of a stored configuration (inside the caller's transaction)."""
+        sc = Scenario.model_validate(cfg["scenario"])
+        ledger = SqlLedger(self.db)
+        store = open_store(self.db)
+        service = build_service(sc, Streams(sc.seed, int(cfg["replication"])), ledger, store)
+        return Loaded(sc, int(cfg["replication"]), float(cfg["t0"]), gen, service, ledger, store)
 
     def current(self, generation: int | None = None) -> Loaded:
         """The loaded scenario (rebuilt if it changed; ``generation`` if already read);
@@ -105,16 +109,17 @@ class Runtime:
                     "SET value = excluded.value", (key, value))
 
     def load(self, sc: Scenario, t0: float, replication: int = 0) -> Loaded:
-        """Wipe bookings, policy state and audit; install ``sc`` with T0 at epoch ``t0``."""
-        with self.db.transaction():
+        """Wipe bookings, policy state and audit; install ``sc`` with T0 at epoch ``t0``. One
+        transaction: the new supply is built before it commits, so a scenario that fails to
+        build (ValueError) leaves the previous configuration and its bookings intact."""
+        with self._lock, self.db.transaction():
             gen = self._generation() + 1
             wipe(self.db)
             cfg = {"scenario": sc.model_dump(mode="json", by_alias=True), "t0": t0, "replication": replication}
-            self._put_meta("config", json.dumps(cfg))
+            self._put_meta("config", json.dumps(cfg, allow_nan=False))
             self._put_meta("generation", str(gen))
-        self.loaded = None
-        loaded = self._refresh()
-        assert loaded is not None
+            loaded = self._build(cfg, gen)
+        self.loaded = loaded
         return loaded
 
     def reset(self, accounts: bool = False) -> None:
@@ -146,7 +151,7 @@ class Runtime:
             reply = loaded.service.handle(req, now)
             if reply.code != "deferred":
                 self.db.run("INSERT INTO audit (t, op, code, account, person, ip) VALUES (?, ?, ?, ?, ?, ?)",
-                            (now, req.op, reply.code, req.account, req.person, req.ip))
+                            (now, req.op, reply.code, req.account, req.person, str(req.ip)))  # IPv6: text
         return reply, now
 
     def policy_labels(self) -> list[str]:
