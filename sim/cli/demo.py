@@ -26,6 +26,8 @@ from rich.console import Console
 
 from sim.cli.errors import UsageError, user_errors
 from sim.cli.progress_bar import progress_bar
+from sim.demo.compare_step import compare_policies
+from sim.demo.load_step import LoadStepError, run_load_step
 from sim.experiments.rundir import default_run_dir
 from sim.scenario.loader import load_scenario
 from sim.scenario.model import PolicySpec, Scenario, stack_label
@@ -66,11 +68,9 @@ def run_demo(
     console: Console | None = None,
 ) -> DemoResult:
     """Run the demo into the folder ``out`` (created); see the module docstring."""
-    from reports import write_report
-    from reports.build import count_figures
-    from reports.comparison import best_policy
-    from sim.demo.compare_step import compare_policies
-    from sim.demo.load_step import LoadStepError, run_load_step
+    from reports import write_report  # matplotlib
+    from reports.build import count_figures  # matplotlib
+    from reports.comparison import best_policy  # matplotlib
 
     err = console or Console(stderr=True)
     sc = load_scenario(scenario)
@@ -152,7 +152,7 @@ def demo(
     ),
 ) -> None:
     """Compare the headline policies on release-peak, load-test FCFS and the best one, report."""
-    from sim.demo.conclusion import conclusion_table
+    from sim.demo.conclusion import conclusion_table  # matplotlib (it reads runs with reports/)
 
     with user_errors():
         folder = out or default_run_dir("demo")

@@ -11,6 +11,10 @@ from pathlib import Path
 import typer
 
 from sim.cli.errors import UsageError, user_errors
+from sim.scenario.loader import load_scenario
+from targets.reference.db import open_database
+from targets.reference.runtime import Runtime, load_at_start
+from targets.reference.server import make_settings, uvicorn_command, write_admin_token
 
 __all__ = ["register"]
 
@@ -33,8 +37,6 @@ def serve(
                                  "verified) or claimed (trust the client's `correct`, as the simulator)."),
 ) -> None:
     """Start the booking service on 127.0.0.1 and print its URL and where the admin token is."""
-    from targets.reference.server import make_settings, uvicorn_command, write_admin_token
-
     with user_errors():
         if target not in ("reference", "naive"):
             raise UsageError(f"--target {target!r}; allowed: ['naive', 'reference']")
@@ -45,17 +47,12 @@ def serve(
         if workers > 1 and not db.startswith(("postgresql://", "postgres://")):
             raise UsageError(f"--workers {workers} needs --db postgresql://… (SQLite serves one worker)")
         if scenario is not None:
-            from sim.scenario.loader import load_scenario
-
             load_scenario(scenario)  # fail early with the loader's clear message
         settings = make_settings(db=db, workers=workers, scenario=scenario, policies=tuple(policy),
                                  t0_in_s=t0_in, trusted_ip_header=trusted_ip_header,
                                  sqlite_synchronous=sqlite_sync.upper(), token_ttl_s=token_ttl,
                                  pow_mode=pow_mode)
         if workers > 1 and scenario is not None:
-            from targets.reference.db import open_database
-            from targets.reference.runtime import Runtime, load_at_start
-
             rt = Runtime(open_database(db, single_process=False))
             load_at_start(rt, scenario, tuple(policy), t0_in)
             rt.db.close()

@@ -44,13 +44,13 @@ import importlib
 import inspect
 import os
 import sys
-from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
 
 import altcha
 import httpx
 
 from sim.domain.contract import STATUS_OF
+from sim.drivers.answer import Answer, HttpRequest, TargetError, code_of_status
 from sim.scenario.model import Scenario
 
 __all__ = [
@@ -66,33 +66,6 @@ __all__ = [
     "prepare_with_scenario",
     "solve_pow",
 ]
-
-
-@dataclass(frozen=True, slots=True)
-class Answer:
-    """What the agent gets from an HTTP answer: a stable code, a body, ``Retry-After`` seconds."""
-
-    code: str
-    body: dict[str, Any]
-    retry_after: float | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class HttpRequest:
-    """One HTTP request: method, path (with query), headers, JSON body, and the stats ``name``.
-
-    ``local``: an answer given without any HTTP call (an op the target does not have, e.g.
-    ``confirm`` on a reserve-only API); drivers return it as is. ``context``: whatever the
-    adapter wants back in :meth:`TargetAdapter.answer` (its ``request`` argument) — the call's
-    args, the slot it picked — so answers need no side table keyed by greenlet."""
-
-    method: str
-    path: str
-    headers: dict[str, str] = field(default_factory=dict)
-    json: Any = None
-    name: str = ""
-    local: Answer | None = None
-    context: dict[str, Any] = field(default_factory=dict)
 
 
 @runtime_checkable
@@ -147,23 +120,6 @@ class TargetAdapter(Protocol):
     def export_events(self, client: httpx.Client, admin_token: str | None) -> list[dict[str, Any]]:
         """The target's booking events (``EventLog`` rows as dicts), its truth after the run."""
         ...
-
-
-# The most specific code for each HTTP status, for targets that send no ``code`` field.
-_CODE_OF_STATUS: dict[int, str] = {}
-for _code, _status in STATUS_OF.items():
-    _CODE_OF_STATUS.setdefault(_status, _code)
-
-
-def code_of_status(status: int) -> str:
-    """A stable code for a bare HTTP status (2xx → ok, unknown 5xx → overloaded)."""
-    if 200 <= status < 300 and status != 202:
-        return "ok"
-    if status in _CODE_OF_STATUS:
-        return _CODE_OF_STATUS[status]
-    if status == 0:
-        return "network_error"
-    return "overloaded" if status >= 500 else "bad_request"
 
 
 class ReferenceAdapter:
@@ -294,18 +250,14 @@ def _expect_ok(r: httpx.Response, what: str) -> dict[str, Any]:
     return body if isinstance(body, dict) else {}
 
 
-class TargetError(RuntimeError):
-    """The target refused a setup or export step (wrong admin token, no such route, …)."""
-
-
 def load_adapter(spec: str | None, options: dict[str, str] | None = None) -> TargetAdapter:
     """An adapter: a mapping file (``*.yaml``/``*.yml``), a Python class by import path
     ``module:Class`` (the current directory is on the import path), or None →
     :class:`ReferenceAdapter`. ``options`` (``--adapter-opt``) go to a mapping file's
     ``{opt.NAME}`` templates, or to the class as ``cls(options=...)``."""
     if spec and spec.endswith((".yaml", ".yml")):
-        from sim.drivers.mapping_adapter import MappingAdapter  # jmespath, SQL: only for files
-        from sim.drivers.mapping_model import load_mapping
+        from sim.drivers.mapping_adapter import MappingAdapter  # psycopg (SQL truth), jmespath: files only
+        from sim.drivers.mapping_model import load_mapping  # psycopg: with the mapping adapter
 
         return MappingAdapter(load_mapping(spec), options)
     if not spec:

@@ -19,7 +19,7 @@ import httpx
 import jmespath
 
 from sim.agents.actions import STATUS_OF
-from sim.drivers.adapter import Answer, HttpRequest, TargetError, code_of_status
+from sim.drivers.answer import Answer, HttpRequest, TargetError, code_of_status
 from sim.drivers.mapping_model import Hook, Mapping, Operation, Truth
 from sim.drivers.mapping_template import TemplateError, fill, names_in
 from sim.drivers.slot_pick import SlotView
