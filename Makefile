@@ -20,6 +20,7 @@ demo: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check sim targets reports slotgrab tests
 	$(BIN)/mypy
+	$(BIN)/mypy --strict -p sim.domain -p sim.policies -p sim.service -p sim.agents -p sim.scenario
 
 test: lint
 	$(BIN)/python -m pytest
