@@ -6,7 +6,7 @@ from __future__ import annotations
 import typer
 
 from sim.cli.errors import UsageError
-from sim.drivers.adapter import load_adapter
+from sim.drivers.adapter_loader import load_adapter
 from sim.drivers.adapter_spec import adapter_spec, is_mapping_file, parse_adapter_options
 from sim.drivers.mapping_model import load_mapping
 

@@ -14,7 +14,8 @@ from sim.cli.console import wide_console
 from sim.cli.errors import UsageError, user_errors
 from sim.cli.metric_table import format_value
 from sim.cli.run_options import admin_token, admin_token_file_option
-from sim.drivers.adapter import TargetError, load_adapter
+from sim.drivers.adapter import TargetError
+from sim.drivers.adapter_loader import load_adapter
 from sim.drivers.load.calibration import Calibration, fit_lognormal
 from sim.drivers.load.calibration import calibrate as measure
 from sim.drivers.load.target import TargetSpecError, target_for

@@ -4,7 +4,8 @@ The load driver and ``slotgrab calibrate`` never build URLs themselves: they ask
 :class:`TargetAdapter` for the :class:`HttpRequest` of a call and hand the HTTP answer back to
 it to get the agent's :class:`~sim.agents.actions.Response` fields (a stable code, a body,
 ``Retry-After``). To point slotgrab at your own booking service, write one small class with
-these methods and pass it by import path (``--adapter mypkg.mymod:MyAdapter``)::
+these methods and pass it by import path (``--adapter mypkg.mymod:MyAdapter``; built by
+:func:`sim.drivers.adapter_loader.load_adapter`, which also reads mapping files)::
 
     from sim.drivers.adapter import Answer, HttpRequest, ReferenceAdapter
 
@@ -40,17 +41,14 @@ worker meanwhile. Budget generator cores for it, or serve with ``pow_mode: claim
 
 from __future__ import annotations
 
-import importlib
 import inspect
-import os
-import sys
+from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
 
 import altcha
 import httpx
 
 from sim.domain.contract import STATUS_OF
-from sim.drivers.answer import Answer, HttpRequest, TargetError, code_of_status
 from sim.scenario.model import Scenario
 
 __all__ = [
@@ -62,10 +60,36 @@ __all__ = [
     "answer_with_context",
     "begin_run",
     "code_of_status",
-    "load_adapter",
     "prepare_with_scenario",
     "solve_pow",
 ]
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """What the agent gets from an HTTP answer: a stable code, a body, ``Retry-After`` seconds."""
+
+    code: str
+    body: dict[str, Any]
+    retry_after: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class HttpRequest:
+    """One HTTP request: method, path (with query), headers, JSON body, and the stats ``name``.
+
+    ``local``: an answer given without any HTTP call (an op the target does not have, e.g.
+    ``confirm`` on a reserve-only API); drivers return it as is. ``context``: whatever the
+    adapter wants back in :meth:`TargetAdapter.answer` (its ``request`` argument) — the call's
+    args, the slot it picked — so answers need no side table keyed by greenlet."""
+
+    method: str
+    path: str
+    headers: dict[str, str] = field(default_factory=dict)
+    json: Any = None
+    name: str = ""
+    local: Answer | None = None
+    context: dict[str, Any] = field(default_factory=dict)
 
 
 @runtime_checkable
@@ -120,6 +144,23 @@ class TargetAdapter(Protocol):
     def export_events(self, client: httpx.Client, admin_token: str | None) -> list[dict[str, Any]]:
         """The target's booking events (``EventLog`` rows as dicts), its truth after the run."""
         ...
+
+
+# The most specific code for each HTTP status, for targets that send no ``code`` field.
+_CODE_OF_STATUS: dict[int, str] = {}
+for _code, _status in STATUS_OF.items():
+    _CODE_OF_STATUS.setdefault(_status, _code)
+
+
+def code_of_status(status: int) -> str:
+    """A stable code for a bare HTTP status (2xx → ok, unknown 5xx → overloaded)."""
+    if 200 <= status < 300 and status != 202:
+        return "ok"
+    if status in _CODE_OF_STATUS:
+        return _CODE_OF_STATUS[status]
+    if status == 0:
+        return "network_error"
+    return "overloaded" if status >= 500 else "bad_request"
 
 
 class ReferenceAdapter:
@@ -250,43 +291,8 @@ def _expect_ok(r: httpx.Response, what: str) -> dict[str, Any]:
     return body if isinstance(body, dict) else {}
 
 
-def load_adapter(spec: str | None, options: dict[str, str] | None = None) -> TargetAdapter:
-    """An adapter: a mapping file (``*.yaml``/``*.yml``), a Python class by import path
-    ``module:Class`` (the current directory is on the import path), or None →
-    :class:`ReferenceAdapter`. ``options`` (``--adapter-opt``) go to a mapping file's
-    ``{opt.NAME}`` templates, or to the class as ``cls(options=...)``."""
-    if spec and spec.endswith((".yaml", ".yml")):
-        from sim.drivers.mapping_adapter import MappingAdapter  # psycopg (SQL truth), jmespath: files only
-        from sim.drivers.mapping_model import load_mapping  # psycopg: with the mapping adapter
-
-        return MappingAdapter(load_mapping(spec), options)
-    if not spec:
-        if options:
-            raise ValueError("--adapter-opt needs --adapter (the reference contract takes none)")
-        return ReferenceAdapter()
-    module, sep, name = spec.partition(":")
-    if not sep or not module or not name:
-        raise ValueError(
-            f"--adapter {spec!r}: expected a mapping file (*.yaml) or MODULE:CLASS, "
-            "e.g. my-service.yaml or mypkg.adapters:ShopAdapter"
-        )
-    if os.getcwd() not in sys.path:  # an adapter module beside the scenario, as users expect
-        sys.path.insert(0, os.getcwd())
-    try:
-        cls = getattr(importlib.import_module(module), name)
-    except (ImportError, AttributeError) as exc:
-        raise ValueError(f"--adapter {spec!r}: cannot import ({exc})") from None
-    try:
-        adapter = cls(options=dict(options)) if options else cls()
-    except TypeError as exc:
-        hint = " (it takes no options=)" if options else ""
-        raise ValueError(f"--adapter {spec!r}: cannot be built{hint} ({exc})") from None
-    if not isinstance(adapter, TargetAdapter):
-        raise ValueError(
-            f"--adapter {spec!r}: {name} does not implement TargetAdapter "
-            "(load, prepare, bind, warmup_request, request, answer, export_events)"
-        )
-    return adapter
+class TargetError(RuntimeError):
+    """The target refused a setup or export step (wrong admin token, no such route, …)."""
 
 
 def _takes(fn: Any, name: str) -> bool:

@@ -19,7 +19,7 @@ import httpx
 import jmespath
 
 from sim.agents.actions import STATUS_OF
-from sim.drivers.answer import Answer, HttpRequest, TargetError, code_of_status
+from sim.drivers.adapter import Answer, HttpRequest, TargetError, code_of_status
 from sim.drivers.mapping_model import Hook, Mapping, Operation, Truth
 from sim.drivers.mapping_template import TemplateError, fill, names_in
 from sim.drivers.slot_pick import SlotView
@@ -234,9 +234,8 @@ class MappingAdapter:
             code = self._picked(str(args.get("session")), ctx.get("slot"), code)
         retry = headers.get("retry-after")
         retry_after = float(retry) if retry and retry.replace(".", "", 1).isdigit() else None
-        if code != "ok":
-            return Answer(code, body if code in ("captcha_required", "captcha_failed") else {},
-                          retry_after)
+        if code != "ok":  # refusals keep the service's body (a challenge, a draw time …)
+            return Answer(code, body, retry_after)
         return Answer(code, self._body(op, spec, body, args), retry_after)
 
     def _code(self, spec: Operation, status: int, body: dict[str, Any]) -> str:

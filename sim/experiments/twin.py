@@ -18,7 +18,7 @@ import httpx
 import yaml
 from scipy import stats as scipy_stats
 
-from sim.drivers.adapter import load_adapter
+from sim.drivers.adapter_loader import load_adapter
 from sim.drivers.load.calibration import calibrate
 from sim.drivers.load.target import Target
 from sim.experiments.aggregate import MetricStats, aggregate
