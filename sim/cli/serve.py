@@ -19,6 +19,10 @@ from sim.cli.serve_checks import (
     forwarding_signals,
     settings_or_error,
 )
+from sim.scenario.loader import load_scenario, resolve_path
+from targets.reference.db import open_database
+from targets.reference.runtime import Runtime, load_at_start
+from targets.reference.server import make_settings, uvicorn_command, write_admin_token
 
 __all__ = ["register"]
 
@@ -44,8 +48,6 @@ def serve(
                                  "verified) or claimed (trust the client's `correct`, as the simulator)."),
 ) -> None:
     """Start the booking service on 127.0.0.1 and print its URL and where the admin token is."""
-    from targets.reference.server import make_settings, uvicorn_command, write_admin_token
-
     with user_errors():
         scenario = _scenario_of(scenario_arg, scenario_opt)
         if target not in ("reference", "naive"):
@@ -60,8 +62,6 @@ def serve(
         check_finite("--token-ttl", token_ttl, 0.0, MAX_SECONDS, low_open=True)
         check_policies(policy)
         if scenario is not None:
-            from sim.scenario.loader import load_scenario
-
             load_scenario(scenario)  # fail early with the loader's clear message
         check_port_free(port)
         check_database(db)
@@ -71,9 +71,6 @@ def serve(
                                      sqlite_synchronous=sqlite_sync.upper(), token_ttl_s=token_ttl,
                                      pow_mode=pow_mode)
         if workers > 1 and scenario is not None:
-            from targets.reference.db import open_database
-            from targets.reference.runtime import Runtime, load_at_start
-
             rt = Runtime(open_database(db, single_process=False))
             load_at_start(rt, scenario, tuple(policy), t0_in)
             rt.db.close()
@@ -101,8 +98,6 @@ def _scenario_of(arg: str | None, opt: str | None) -> str | None:
         typer.echo("note: --scenario is deprecated; use `slotgrab serve SCENARIO`", err=True)
     scenario = arg if arg is not None else opt
     if scenario is not None:
-        from sim.scenario.loader import resolve_path
-
         scenario = str(resolve_path(scenario))  # '-' (stdin) becomes a file the service reads
     return scenario
 

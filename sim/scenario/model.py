@@ -441,6 +441,11 @@ class Scenario(_Frozen):
         return sum(p.count for p in self.patients)
 
     @property
+    def capacities(self) -> dict[str, int]:
+        """Session id → its slots (the invariant checks and the slot metrics need it)."""
+        return {s.id: s.capacity for d in self.supply.departments for s in d.sessions}
+
+    @property
     def capacity(self) -> int:
         """Total slots over all sessions."""
         return sum(s.capacity for d in self.supply.departments for s in d.sessions)

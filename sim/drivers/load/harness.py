@@ -8,7 +8,7 @@ simulator's schema; compute the simulator's metrics, the timing histograms and t
 
 from __future__ import annotations
 
-from sim.drivers.load.run import LoadResult, Progress, run_load  # first: locust's gevent patching
+from sim.drivers.load.run import LEAD_S, LoadResult, Progress, run_load  # first: locust's gevent patching
 
 # isort: split
 
@@ -91,7 +91,7 @@ def load_run(
     expect_workers: int = 0,
     users: int | None = None,
     progress: Progress | None = None,
-    lead_s: float = 1.5,
+    lead_s: float = LEAD_S,
     master_bind: str = "127.0.0.1",
     master_port: int = 0,
     emulate_rtt: bool = True,

@@ -42,6 +42,9 @@ from sim.records import OutcomeLog, RequestLog
 
 __all__ = ["LoadError", "LoadResult", "LoadStopped", "Progress", "run_load"]
 
+# seconds from choosing T0 to the first agent being due: the one default of every caller
+LEAD_S = 1.5
+
 Progress = Callable[[dict[str, int]], None]
 """Called about 4 times a second with ``agents``, ``finished`` and ``requests`` counts."""
 
@@ -392,7 +395,7 @@ def run_load(
     processes: int = 1,
     expect_workers: int = 0,
     users: int | None = None,
-    lead_s: float = 1.0,
+    lead_s: float = LEAD_S,
     progress: Progress | None = None,
     on_t0: Callable[[float], None] | None = None,
     master_bind: str = "127.0.0.1",
