@@ -73,7 +73,7 @@ def measure(page: Path, width: int, profile: Path) -> dict[str, float]:
 @pytest.mark.parametrize("width", [1280, 760])
 def test_every_figure_loads_and_nothing_overflows(report: Path, width: int, tmp_path: Path) -> None:
     m = measure(report, width, tmp_path / "profile")
-    assert m["images"] == 9
+    assert m["images"] == 10
     assert m["loaded"] == m["images"]
     assert m["scrollWidth"] <= m["clientWidth"]
     assert m["widest"] <= m["clientWidth"]

@@ -18,6 +18,7 @@ def test_simulate_runs_of_two_policies_and_a_load_run(runs: dict[str, Path]) -> 
     assert keys == [
         "comparison",
         "fairness",
+        "slot_shares",
         "scalpers",
         "time_to_book",
         "timeline-simulator-fcfs",
@@ -28,10 +29,10 @@ def test_simulate_runs_of_two_policies_and_a_load_run(runs: dict[str, Path]) -> 
     ]
     assert len(seen) == count_figures(paths) == len(keys)
     assert report.best == "waiting_room"
-    assert report.conclusions[0].startswith("Most slots to patients: waiting_room")
+    assert report.conclusions[0].startswith("Verdict: waiting_room gives patients the most slots")
     assert report.summary.columns == ("metric", "fcfs", "waiting_room", "fcfs · load run")
     labels = [row[0] for row in report.summary.rows]
-    assert labels[:2] == ["Bot share of slots", "Patient success"]
+    assert labels[:3] == ["Bot share of slots", "Patient success (all patients)", "Success among patients who tried"]
     assert "Latency p99, corrected" in labels  # from the load run's timing
 
 
