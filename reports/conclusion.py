@@ -196,7 +196,8 @@ def _agreeing(samples: PolicySamples, load: Mapping[str, Mapping[str, float]], b
 
 def twin_conclusions(rows: Sequence[Mapping[str, Any]]) -> list[str]:
     """Sentences for a ``slotgrab twin`` folder: which metrics the load run reproduced."""
-    inside, outside = [], []
+    inside: list[str] = []
+    outside: list[str] = []
     for row in rows:
         verdict = _row_verdict(row)
         if verdict is None:

@@ -11,6 +11,7 @@ segment, with Wilson 95 % intervals (:mod:`reports.proportions`). Reads the
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 from matplotlib.axes import Axes
@@ -31,7 +32,7 @@ def has_slot_groups(samples: PolicySamples) -> bool:
     return any("slots.bots" in rep for reps in samples.values() for rep in reps)
 
 
-def slot_groups(reps: list[dict[str, float]] | tuple[dict[str, float], ...]) -> dict[str, float]:
+def slot_groups(reps: Sequence[Mapping[str, float]]) -> dict[str, float]:
     """Group → mean share (0–1) of released slots: ``patients: <segment>``…, bots, via resale,
     unused (the shares add up to 1)."""
     keys = sorted({k for r in reps for k in r if k.startswith("slots.patients.")})
@@ -61,7 +62,7 @@ def slot_share_figure(
 def _share_panel(ax: Axes, samples: PolicySamples) -> None:
     ax.set_title("Share of released slots by group", fontsize=10, loc="left")
     policies = list(samples)
-    shares = {p: slot_groups(list(samples[p])) for p in policies}
+    shares = {p: slot_groups(samples[p]) for p in policies}
     groups = list(dict.fromkeys(g for s in shares.values() for g in s))
     y = np.arange(len(policies))[::-1]
     left = np.zeros(len(policies))
@@ -87,12 +88,14 @@ def _tried_panel(ax: Axes, samples: PolicySamples, colours: PolicyColours) -> No
         return
     policies = list(samples)
     width = 0.8 / max(len(policies), 1)
+    top = 0.0
     for i, policy in enumerate(policies):
         for j, seg in enumerate(segments):
             e = estimates_of({policy: samples[policy]}, f"success_among_tried.{seg}").get(policy)
             if e is None or math.isnan(e.mean):
                 continue
             x = j + (i - (len(policies) - 1) / 2) * width
+            top = max(top, e.hi * 100)
             ax.bar(x, e.mean * 100, width=width, color=colours[policy], edgecolor="black", linewidth=0.5,
                    label=wrap_label(policy) if j == 0 else None)
             if e.hi > e.lo:
@@ -101,7 +104,6 @@ def _tried_panel(ax: Axes, samples: PolicySamples, colours: PolicyColours) -> No
     ax.set_xticks(range(len(segments)), segments)
     ax.set_xlabel("patient segment")
     ax.set_ylabel("patients who tried with a slot (%)")
-    top = max((b.get_height() for b in ax.patches), default=0.0)
     ax.set_ylim(0, min(100.0, max(top * 1.25, 1.0)))
     ax.legend(fontsize=8, loc="upper right", title="policy", title_fontsize=8)
     ax.grid(axis="y", alpha=0.3)

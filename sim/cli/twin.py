@@ -32,7 +32,7 @@ from sim.cli.load import resolve_scenario, timing_table, wide_console
 from sim.cli.metric_table import format_value
 from sim.cli.run_report import report_option, write_run_report
 from sim.experiments.aggregate import MetricStats
-from sim.experiments.rundir import default_run_dir
+from sim.experiments.rundir import RunDir, default_run_dir
 
 __all__ = ["TWIN_METRICS", "TwinRow", "compare", "register"]
 
@@ -266,6 +266,7 @@ def twin(
         (folder / "twin.json").write_text(
             json.dumps(_json_safe(doc), indent=2) + "\n", encoding="utf-8"
         )
+        RunDir(folder).write_scenario(calibrated)  # what was simulated and load-tested
         console.print(f"twin folder: {folder}")
         if with_report:
             write_run_report(folder, console)
