@@ -17,7 +17,9 @@ from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-__all__ = ["DPI", "ReportFigure", "new_figure", "no_data"]
+__all__ = ["DPI", "FIGURES_DIR", "ReportFigure", "new_figure", "no_data"]
+
+FIGURES_DIR = "figures"  # beside report.html: every figure as its own PNG and SVG, for slides
 
 DPI = 110
 WIDTH_IN = 10.0  # ≈ 1100 px at DPI: fits the report's 1140 px column without scaling up

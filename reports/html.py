@@ -9,8 +9,8 @@ from datetime import UTC, datetime
 from html import escape
 from typing import Any
 
-from reports.build import Report
 from reports.figure import ReportFigure
+from reports.report import Report
 from reports.summary import TABLE_NOTE, UNDEFINED_NOTE, SummaryTable
 
 __all__ = ["render_html"]

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from reports.build import FIGURES_DIR, Report
+from reports.figure import FIGURES_DIR
+from reports.report import Report
 from reports.summary import TABLE_NOTE, UNDEFINED_NOTE
 
 __all__ = ["render_markdown"]
