@@ -115,15 +115,21 @@ def _verdict(samples: PolicySamples, best: str | None, base: str | None, blocked
     )
     return (
         f"Verdict: {best} gives patients the most slots: {_who_holds(samples, best)}, against "
-        f"{_who_holds(samples, base)} under {base}; {tail}"
+        f"{_who_holds(samples, base, short=True)} under {base}; {tail}"
     )
 
 
-def _who_holds(samples: PolicySamples, policy: str) -> str:
+def _who_holds(samples: PolicySamples, policy: str, *, short: bool = False) -> str:
     bots = estimate_metric(samples[policy], "bot_share").mean
     tried = estimate_metric(samples[policy], "success_among_tried").mean
-    text = f"patients hold {_pct(1 - bots)} of the confirmed slots" if math.isfinite(bots) else "no slot was confirmed"
-    return text + (f" and {_pct(tried)} of patients who tried got one" if math.isfinite(tried) else "")
+    if not math.isfinite(bots):
+        return "no slot confirmed"
+    held = _pct(1 - bots) if short else f"patients hold {_pct(1 - bots)} of the confirmed slots"
+    if not math.isfinite(tried):
+        return held
+    if short:
+        return f"{held} ({_pct(tried)} of those who tried)"
+    return f"{held} and {_pct(tried)} of patients who tried got one"
 
 
 def _segments(samples: PolicySamples) -> list[str]:
@@ -137,7 +143,10 @@ def _segments(samples: PolicySamples) -> list[str]:
         elif len(some) < len(est):
             none = [p for p in est if p not in some]
             got = ", ".join(f"{p} ({_pct(est[p].mean)} of them)" for p in some)
-            lines.append(f"{seg.capitalize()} patients get slots only under {got}; under {', '.join(none)} none.")
+            if len(some) <= len(none):
+                lines.append(f"{seg.capitalize()} patients get slots only under {got}; under every other policy none.")
+            else:
+                lines.append(f"{seg.capitalize()} patients get no slot at all under {', '.join(none)}.")
     return lines
 
 

@@ -105,5 +105,6 @@ def _tried_panel(ax: Axes, samples: PolicySamples, colours: PolicyColours) -> No
     ax.set_xlabel("patient segment")
     ax.set_ylabel("patients who tried with a slot (%)")
     ax.set_ylim(0, min(100.0, max(top * 1.25, 1.0)))
-    ax.legend(fontsize=8, loc="upper right", title="policy", title_fontsize=8)
+    ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.22), ncols=3, frameon=False,
+              title="policy (whisker: Wilson 95 % interval)", title_fontsize=8)
     ax.grid(axis="y", alpha=0.3)
