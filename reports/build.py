@@ -317,6 +317,13 @@ def _all_conclusions(plan: _Plan) -> list[str]:
         if reps and p in owner and _same_race(owner[p].scenario, r.scenario)
     }
     lines = conclusions(plan.samples, plan.best, load)
+    other_race = sorted({p for r in plan.load_runs for p in r.samples if p not in load})
+    if plan.samples and other_race:
+        lines.append(
+            f"The load runs under {', '.join(other_race)} measure a different race than the simulator runs "
+            "(their scenarios differ beyond policies and seeds, e.g. scaled down), so their rows are shown "
+            "beside the simulator's but neither confirm nor contradict them."
+        )
     if not plan.samples:
         lines += _load_conclusions(plan.load_runs)
     for twin in plan.twins:

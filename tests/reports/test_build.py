@@ -54,14 +54,19 @@ def test_single_run_gets_no_comparison_and_no_twin_across_different_races(
     single = [f.key for f in build_report([runs["fcfs"]]).figures]
     assert "comparison" not in single and "timeline-simulator-fcfs" in single
     # compare.json has no scenario.yaml: no race to match, so no twin figure
-    keys = [f.key for f in build_report([compare_dir, runs["load"]]).figures]
+    other = build_report([compare_dir, runs["load"]])
+    keys = [f.key for f in other.figures]
     assert "comparison" in keys and "load-fcfs" in keys and "twin-fcfs" not in keys
+    assert any(c.startswith("The load runs under fcfs measure a different race") for c in other.conclusions)
+    assert not any("agrees with the simulator" in c or "disagrees" in c for c in other.conclusions)
 
 
 def test_twin_folder(twin_dir: Path) -> None:
     report = build_report([twin_dir])
     (fig,) = report.figures
     assert fig.key == f"twin-{twin_dir.name}"
+    assert len(fig.figure.axes) == 1  # no records in a twin folder: no empty slots panel
+    assert report.conclusions and "load run" in report.conclusions[0]
     metrics = fig.figure.axes[0]
     assert {"bot share", "patient success"} <= {t.get_text() for t in metrics.get_yticklabels()}
     assert report.summary.columns[1:] == (f"twin {twin_dir.name}: simulated mean", f"twin {twin_dir.name}: load run")
