@@ -31,7 +31,8 @@ from reports.time_to_book import time_to_book_figure
 from reports.timeline import timeline_figure
 from reports.twin import twin_figure
 
-__all__ = ["FIGURES_DIR", "Report", "add_figure_section", "build_report", "count_figures", "write_report"]
+__all__ = ["FIGURES_DIR", "Report", "add_figure_section", "build_report", "count_figures", "report_conclusions",
+           "write_report"]
 
 
 
@@ -70,6 +71,12 @@ def build_report(
         list(problems),
         best,
     )
+
+
+def report_conclusions(paths: Sequence[Path]) -> list[str]:
+    """The conclusion sentences of the report of these run directories, without building its
+    figures (for a terminal summary)."""
+    return _all_conclusions(_Plan([load_run(Path(p)) for p in paths]))
 
 
 def count_figures(paths: Sequence[Path]) -> int:
