@@ -115,7 +115,8 @@ def _metrics_panel(
         )
     ax.set_yticks(y, [label for _, label in rows])
     ax.set_xlabel("share (%)")
-    ax.margins(x=0.3)
+    top = max(max(sim[m].hi, sim[m].mean, load[m]) for m, _ in rows) * 100
+    ax.set_xlim(0.0, min(100.0, top * 1.3) if top > 0 else 1.0)  # shares: never an axis beyond 100 %
     ax.grid(axis="x", alpha=0.3)
     ax.legend(
         handles=[

@@ -282,3 +282,11 @@ def test_svg_is_text_with_titles_and_file_names_are_safe(samples: dict[str, list
     svg = fig.svg()
     assert svg.startswith("<svg") and "Bot share of slots (lower is better)" in svg
     assert fig.file_stem == "timeline-simulator-rate_limit_key_ip_"
+
+
+def test_twin_share_axis_stops_at_100() -> None:
+    from reports.stats import Estimate
+
+    sim = {"bot_share": Estimate(0.97, 0.9, 1.0, ()), "patient_success": Estimate(0.01, 0.005, 0.015, ())}
+    ax = twin_figure(sim, {"bot_share": 0.95, "patient_success": 0.01}).figure.axes[0]
+    assert ax.get_xlim() == (0.0, 100.0)
