@@ -73,12 +73,13 @@ def proportion_interval(values: Sequence[float], trials: Sequence[float] | None 
     x = np.array([v for v, _ in pairs])
     n = np.array([t for _, t in pairs])
     if trials is not None and np.isfinite(n).all():
+        share = float((x * n).sum() / n.sum())
         lo, hi = wilson(float((x * n).sum()), float(n.sum()))
-        return float((x * n).sum() / n.sum()), lo, hi
+        return share, min(lo, share), max(hi, share)  # 0/n, n/n: rounding must not cut off the mean
     mean = float(x.mean())
     if len(x) < 2:
         return mean, mean, mean
     rng = np.random.default_rng(0)  # a fixed stream: the same report for the same runs
     means = rng.choice(x, size=(_BOOTSTRAP, len(x)), replace=True).mean(axis=1)
     lo, hi = np.percentile(means, [2.5, 97.5])
-    return mean, float(lo), float(hi)
+    return mean, min(float(lo), mean), max(float(hi), mean)

@@ -59,3 +59,10 @@ def test_jain_of_nothing_is_undefined_and_shown_as_a_dash() -> None:
     table = summary_table({"fcfs": [{"jain_index": math.nan, "bot_share": 1.0}], "lottery": [{"jain_index": 0.8}]})
     row = next(r for r in table.rows if r[0].startswith("Jain"))
     assert row[1:] == ("—", "0.800")
+
+
+@pytest.mark.parametrize("values", [[0.0, 0.0, 0.0], [1.0, 1.0, 1.0], [0.0], [1.0], [0.0, 0.0, 0.05]])
+def test_the_mean_is_always_inside_its_interval(values: list[float]) -> None:
+    for trials in (None, [3000.0] * len(values), [7.0] * len(values)):
+        mean, lo, hi = proportion_interval(values, trials)
+        assert lo <= mean <= hi  # else matplotlib refuses the whisker (negative yerr)
