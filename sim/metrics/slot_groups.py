@@ -18,7 +18,7 @@ from sim.metrics.view import RunView, column
 __all__ = ["slot_group_metrics"]
 
 
-@metric_group("slot_groups", order=15)
+@metric_group("slot_groups", order=55)  # after the headline groups
 def slot_group_metrics(run: RunView) -> dict[str, float]:
     """``slots.bots``, ``slots.resale``, ``slots.unused``, ``slots.patients.<segment>`` (direct,
     resale excluded), ``patients.<segment>``, ``patients_tried.<segment>``, ``patients_tried``
