@@ -32,9 +32,14 @@ table.summary thead th{white-space:normal;min-width:7em}
 .note{color:#555;font-size:13px}
 .verdict{font-size:16px}
 figure a.files{font-size:13px;margin-left:6px}
+.frame{max-width:100%}
+.swipe{display:none;color:#555;font-size:13px}
 @media (max-width:600px){main{padding:12px 10px 40px}h1{font-size:21px}
   table.summary th:first-child,table.summary td:first-child{width:8.5em;min-width:8.5em;max-width:8.5em}
-  table.summary .base{left:8.5em}}
+  table.summary .base{left:8.5em}
+  .frame{overflow-x:auto}
+  figure .frame img{max-width:none;width:720px;height:auto}
+  .swipe{display:inline}}
 th,td{border:1px solid #ddd;padding:4px 8px;text-align:right;vertical-align:top;white-space:nowrap}
 th:first-child,td:first-child{text-align:left}
 thead th{background:#f0f0ee}
@@ -129,10 +134,11 @@ def _figure(fig: ReportFigure, figures_dir: str | None) -> str:
         stem = f"{figures_dir}/{fig.file_stem}"
         files = f'<a class="files" href="{escape(stem)}.svg">SVG</a><a class="files" href="{escape(stem)}.png">PNG</a>'
     return (
-        f'<figure id="fig-{escape(fig.key)}">'
+        f'<figure id="fig-{escape(fig.key)}"><div class="frame">'
         f'<img src="data:image/svg+xml;base64,{fig.svg_base64()}" alt="{escape(fig.title)}" '
-        f'width="{w}" height="{h}"><figcaption><strong>{escape(fig.title)}.</strong> {escape(fig.caption)}'
-        f"{files}</figcaption></figure>"
+        f'width="{w}" height="{h}"></div><figcaption><strong>{escape(fig.title)}.</strong> {escape(fig.caption)}'
+        f'{files} <span class="swipe">(narrow screen: swipe the figure sideways, or open its SVG)</span>'
+        "</figcaption></figure>"
     )
 
 
