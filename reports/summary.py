@@ -20,7 +20,9 @@ __all__ = ["ROWS", "TABLE_NOTE", "UNDEFINED_NOTE", "Row", "SummaryTable", "forma
 
 TABLE_NOTE = (
     "Mean over replications ± half-width of the 95 % confidence interval; shares (%) show their "
-    "95 % interval in brackets (Wilson on pooled counts, or bootstrap), which stays inside 0–100 %."
+    "95 % interval in brackets (Wilson on pooled counts, or bootstrap), which stays inside 0–100 %. "
+    "A value without ± came out the same in every replication (deterministic in the model here) "
+    "or comes from a single run."
 )
 UNDEFINED_NOTE = (
     "— : undefined, e.g. Jain's index when no patient segment got a slot (0/0: equal nothing "
