@@ -23,7 +23,8 @@ from reports.stats import PolicySamples, estimate, estimates_of, metric_values
 
 __all__ = ["GROUP_COLOURS", "has_slot_groups", "slot_groups", "slot_share_figure"]
 
-SEGMENT_COLOURS = ("#1f77b4", "#2ca02c", "#17becf", "#9467bd", "#8c564b", "#bcbd22")
+# patients in shades of one blue, bots red: the groups are not policies, so no policy colour
+SEGMENT_COLOURS = ("#08306b", "#2171b5", "#6baed6", "#9ecae1", "#c6dbef", "#deebf7")
 GROUP_COLOURS = {"bots": "#d62728", "via resale": "#ff9896", "unused": "#c7c7c7"}
 
 
