@@ -47,7 +47,7 @@ def demo(
     ),
 ) -> None:
     """Compare the headline policies on release-peak, load-test FCFS and the best one, report."""
-    from sim.demo.conclusion import conclusion_table  # matplotlib (it reads runs with reports/)
+    from sim.demo.conclusion import conclusion_lines, conclusion_table  # matplotlib (it reads runs with reports/)
 
     with user_errors():
         folder = out or run_folder("release-peak", "demo")
@@ -66,6 +66,8 @@ def demo(
         # a log (CI, a file) is read wide; a terminal keeps its own width
         console = Console(width=None if sys.stdout.isatty() else 120)
         console.print(conclusion_table(result.run_dirs, result.best))
+        for line in conclusion_lines(result.run_dirs):
+            console.print(f"• {line}", markup=False, highlight=False)
         for problem in result.problems:
             console.print(f"[bold red]incomplete:[/] {problem}")
         console.print(f"report: {result.report}")

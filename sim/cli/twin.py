@@ -32,7 +32,7 @@ from sim.cli.run_options import admin_token, resolve_scenario, timing_table
 from sim.cli.run_report import report_option, write_run_report
 from sim.domain.invariants import InvariantViolation
 from sim.drivers.load.target import Target, started_target
-from sim.experiments.rundir import run_folder
+from sim.experiments.rundir import RunDir, run_folder
 from sim.experiments.twin import (
     TWIN_METRICS,
     CalibrationFileError,
@@ -140,6 +140,7 @@ def twin(
         (folder / "twin.json").write_text(
             json.dumps(twin_document(sc, reps, result), indent=2) + "\n", encoding="utf-8"
         )
+        RunDir(folder).write_scenario(result.calibrated)  # what was simulated and load-tested
         console = wide_console()
         console.print(f"twin folder: {folder}")
         if with_report:
