@@ -1,5 +1,5 @@
 """The project's own corpus of malformed scenario files, fed to ``validate``, ``simulate`` and
-``serve --scenario``: each must give one error line naming the file, a non-zero exit and no
+``serve SCENARIO``: each must give one error line naming the file, a non-zero exit and no
 traceback, quickly (an alias bomb or 5,000-deep nesting used to hang or raise RecursionError;
 ``bots.accounts: 1e12`` passed validation and ``simulate`` then died allocating 7.3 TiB).
 
@@ -59,8 +59,7 @@ def _one_error_line(output: str, path: Path) -> None:
     assert lines[0].startswith("error: ") and path.name in lines[0], lines[0]
 
 
-@pytest.mark.parametrize("command", [["validate"], ["simulate"], ["serve", "--port", "1",
-                                                                                  "--scenario"]])
+@pytest.mark.parametrize("command", [["validate"], ["simulate"], ["serve", "--port", "1"]])
 def test_every_malformed_file_is_one_line_and_exit_2(command: list[str], corpus: list[Path],
                                                     tmp_path: Path) -> None:
     runner = CliRunner()
