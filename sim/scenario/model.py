@@ -10,7 +10,15 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from sim.scenario.distributions import Const, Exponential, LogNormal, Normal, Uniform, as_dist
 
@@ -277,6 +285,15 @@ def stack_label(stack: Iterable[PolicySpec]) -> str:
     return "+".join(p.label for p in stack)
 
 
+def _plain(value: Any) -> Any:
+    """A validated field value as plain data (models dumped), for dotted-path lookups."""
+    if isinstance(value, BaseModel):
+        return value.model_dump(mode="python", by_alias=True)
+    if isinstance(value, tuple | list):
+        return [_plain(v) for v in value]
+    return value
+
+
 def _policy_spec(value: Any) -> Any:
     """``fcfs`` or ``{rate_limit: {key: ip}}`` or ``{name: …, params: …}`` → PolicySpec input."""
     if isinstance(value, str):
@@ -313,6 +330,12 @@ class Scenario(_Frozen):
         "staggered: {supply.departments.1.release_offset_s: 3600}}}",
     )
     gates: dict[str, tuple[str, ...]] = Field(default_factory=dict)
+    uncertain: dict[str, tuple[float, float]] = Field(
+        default_factory=dict,
+        description="slotgrab sensitivity / compare --uncertain: dotted path of a numeric field "
+        "→ [low, high], the range the value is honestly uncertain in, e.g. "
+        "{bots.plugin.rate_per_s: [50, 200]}",
+    )
 
     @field_validator("policies", "compare")
     @classmethod
@@ -345,6 +368,26 @@ class Scenario(_Frozen):
                         f"allowed: {sorted(known)}"
                     )
         return self
+
+    @field_validator("uncertain")
+    @classmethod
+    def _uncertain_paths_are_numbers(
+        cls, value: dict[str, tuple[float, float]], info: ValidationInfo
+    ) -> dict[str, tuple[float, float]]:
+        from sim.scenario.overrides import OverrideError, value_at  # pure dict walking
+
+        data = {k: _plain(v) for k, v in info.data.items()}
+        for path, (low, high) in value.items():
+            try:
+                found = value_at(data, path)
+            except OverrideError as exc:
+                raise ValueError(str(exc)) from None
+            if isinstance(found, bool) or not isinstance(found, int | float):
+                raise ValueError(f"{path}: a {type(found).__name__} field; allowed: numeric "
+                                 "fields (int or float), e.g. bots.0.rate_per_s")
+            if not low < high:
+                raise ValueError(f"{path}: [{low}, {high}]; allowed: [low, high] with low < high")
+        return value
 
     def department_of(self, group: PatientSegment | BotCrew) -> Department:
         """The department a patient segment or crew goes for (default: the first one)."""

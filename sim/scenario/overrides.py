@@ -12,7 +12,7 @@ from typing import Any
 
 import yaml
 
-__all__ = ["OverrideError", "apply_overrides", "parse_set_options"]
+__all__ = ["OverrideError", "apply_overrides", "parse_set_options", "value_at"]
 
 _NAME_KEYS = ("segment", "crew", "id", "name")
 
@@ -77,3 +77,17 @@ def apply_overrides(data: dict[str, Any], overrides: dict[str, Any]) -> dict[str
         last = _step(node, parts[-1], path)
         node[last] = value
     return out
+
+
+def value_at(data: dict[str, Any], path: str) -> Any:
+    """The value a dotted path (as ``--set`` takes it) addresses in ``data``; OverrideError if
+    the path does not exist."""
+    node: Any = data
+    parts = path.split(".")
+    for depth, part in enumerate(parts):
+        key = _step(node, part, ".".join(parts[: depth + 1]))
+        if isinstance(node, dict) and key not in node:
+            allowed = sorted(str(k) for k in node)
+            raise OverrideError(f"{path}: no field {part!r}; allowed: {allowed}")
+        node = node[key]
+    return node
