@@ -19,6 +19,7 @@ __all__ = ["app", "main"]
 COMMANDS = (
     "simulate",
     "compare",
+    "sensitivity",
     "scenarios",
     "validate",
     "policies",
