@@ -37,14 +37,14 @@ from typing import Any
 import numpy as np
 
 from sim.agents.actions import AgentScript, Call, Outcome, Response, Wait
-from sim.agents.population import AgentSpec
+from sim.agents.spec import AgentSpec
+from sim.domain.contract import CAPTCHA_CODES
 from sim.scenario.model import BotCrew
 
 __all__ = ["CAPTCHA_CODES", "bot", "captcha_answer"]
 
 Steps = Generator[Wait | Call, Response | None, Any]
 
-CAPTCHA_CODES = frozenset({"captcha_required", "captcha_failed"})
 _LIMITED = frozenset({"rate_limited", "blocked"})
 _ACCOUNT_DEAD = frozenset({"frozen"})
 _PERSON_DEAD = frozenset({"rule_violation", "referral_required"})
@@ -65,7 +65,7 @@ def captcha_answer(challenge: dict[str, Any], correct: bool) -> dict[str, Any]:
 class _Stock:
     """A slot the lane holds: unpaid (spinning) or paid (placeholder for sale)."""
 
-    hold_id: int
+    hold_id: Any  # the target's id as it came (int, UUID string …), passed back unchanged
     session: str
     account: int
     person: int
@@ -138,9 +138,16 @@ class _Lane:
         self.crew: BotCrew = spec.params
         crew = self.crew
         self.ids = _Identities(spec)
-        self.interval = crew.lanes / crew.rate_per_s
-        self.pace = Wait(self.interval, "pace")  # the pause between shots, made once
-        self.quota = math.ceil(crew.max_slots / (crew.devices * crew.lanes))
+        self.interval: float = spec.lanes / crew.rate_per_s  # the device's rate shared by its lanes
+        self.jitter = crew.jitter_ms
+        self.quota = math.ceil(crew.max_slots / spec.crew_lanes)
+        self.route = spec.route or ((spec.department, spec.sessions),)
+        self.department, self.sessions = self.route[0]
+        self.accuracy = crew.captcha.accuracy
+        if crew.captcha.accuracy_sd > 0:  # this device's solver pool (drawn only if it varies)
+            self.accuracy = min(max(rng.normal(self.accuracy, crew.captcha.accuracy_sd), 0.0), 1.0)
+        self.unpaid: list[tuple[Response, dict[str, int]]] = []  # pays_after_rush: held, to pay
+        self.banned_ips: dict[int, float] = {}  # ip index → end of its blacklist ban
         self.market = spec.market if "hold_and_transfer" in crew.tactics else None
         self.spins = "seat_spin" in crew.tactics
         self.scans = "scan" in crew.tactics
@@ -176,11 +183,16 @@ class _Lane:
                 self.solves += 1
                 solver = self.crew.captcha
                 yield Wait(solver.latency_s.draw(self.rng), "captcha")
-                right = bool(self.rng.random() < solver.accuracy)
+                right = bool(self.rng.random() < self.accuracy)
             r = yield Call(op, {**args, **captcha_answer(challenge, right)})
             assert r is not None
         self.now = r.t
         return r
+
+    def gap(self) -> Wait:
+        """The pause before the next shot: the lane's interval plus this request's network
+        and scheduling jitter (so lanes never stay locked in phase)."""
+        return Wait(self.interval + self.jitter.draw(self.rng) / 1000.0, "pace")
 
     def limited(self, r: Response, k: int) -> float:
         """React to a refusal aimed at the identity; the seconds to wait before trying again."""
@@ -190,10 +202,34 @@ class _Lane:
         if r.code in _PERSON_DEAD:
             self.ids.used.add(k)
             return self.interval
+        if r.code == "blocked":
+            return self.banned(r, k)
         if self.crew.on_rate_limit == "rotate":
             self.ids.j += 1
             return self.interval
         return r.retry_after if r.retry_after is not None else self.interval
+
+    def banned(self, r: Response, k: int) -> float:
+        """A blacklist ban is not a rate limit: a crew does not sit out a 90-day ban, it drops
+        the banned identity and goes on with the next one. Only when every IP of the lane is
+        banned does it wait, until the first ban ends (its pool is burnt)."""
+        key = r.body.get("key", "ip")
+        until = float(r.body.get("until", self.now + (r.retry_after or self.interval)))
+        if key in ("person", "account"):
+            self.ids.used.add(k)
+            if key == "account":
+                self.ids.frozen.add(self.ids.accounts[k])
+            return self.interval
+        n = len(self.ids.ips)
+        self.banned_ips[self.ids.j % n] = until
+        for step in range(1, n + 1):
+            j = (self.ids.j + step) % n
+            if self.banned_ips.get(j, -math.inf) <= self.now:
+                self.ids.j = j
+                return self.interval
+        j = min(self.banned_ips, key=self.banned_ips.__getitem__)
+        self.ids.j = j
+        return max(self.banned_ips[j] - self.now, self.interval)
 
     # ---- policy gates: waiting room, lottery ----------------------------------------------
     def admit(self, account: int) -> Steps:
@@ -218,7 +254,7 @@ class _Lane:
             if not self._take_token(account, r):
                 if r.code != "queued":
                     return False
-                yield Wait(r.retry_after if r.retry_after is not None else self.interval, "queue")
+                yield Wait((r.retry_after or 0.0) + self.gap().seconds, "queue")
         return True
 
     def _take_token(self, account: int, r: Response | None) -> bool:
@@ -245,7 +281,7 @@ class _Lane:
 
     def enter_lottery(self, r: Response) -> Steps:
         """Lottery: one entry per pooled person of the lane, then collect and pay the wins."""
-        dept = {"department": self.spec.department}
+        dept = {"department": self.department}
         entered = []
         for k in range(len(self.ids.persons)):
             if self.ids._usable(k):
@@ -255,7 +291,7 @@ class _Lane:
                     entered.append(k)
                     draw_at = float(e.body.get("draw_at", self.now))
         if entered and draw_at > self.now:
-            yield Wait(draw_at - self.now + self.interval, "queue")
+            yield Wait(draw_at - self.now + self.gap().seconds, "queue")
         for k in entered:
             ident = self.ids.ident(k)
             w = yield from self.persist("lottery_result", {**ident, **dept})
@@ -264,7 +300,7 @@ class _Lane:
                 yield from self.keep(w, ident)
 
     # ---- grabbing -------------------------------------------------------------------------
-    def grab(self, session: str) -> Steps:
+    def grab(self, session: str, rushing: bool = False) -> Steps:
         """One hold attempt under the next pooled person; keep the slot if it works."""
         k = self.ids.next_person(prefer=self.tokens)
         args = self.ids.hold_args(k, session)
@@ -274,17 +310,37 @@ class _Lane:
             return r, self.interval
         if r.ok:
             self.ids.used.add(k)
-            yield from self.keep(r, self.ids.ident(k))
+            yield from self.keep(r, self.ids.ident(k), defer=rushing and self.crew.pays_after_rush)
             return r, self.interval
         if r.code in _REFUSED:
             return r, self.limited(r, k)
         return r, r.retry_after if r.retry_after is not None else self.interval
 
-    def keep(self, r: Response, ident: dict[str, int]) -> Steps:
-        """A fresh hold: pay for it unless spinning; offer it for sale if the crew sells."""
+    def keep(self, r: Response, ident: dict[str, int], defer: bool = False) -> Steps:
+        """A fresh hold: pay for it unless spinning; offer it for sale if the crew sells.
+        ``defer``: count it now and pay it after the rush (:meth:`pay_deferred`)."""
+        if defer:
+            self.grabbed += 1
+            self.unpaid.append((r, ident))
+            return
+        yield from self._settle(r, ident)
+
+    def _unpaid_due(self) -> bool:
+        """Whether the oldest unpaid hold lapses within a minute."""
+        r = self.unpaid[0][0]
+        return float(r.body.get("expires_at", math.inf)) - self.now < 60.0
+
+    def pay_deferred(self) -> Steps:
+        """``pays_after_rush``: pay the holds grabbed during the rush, oldest first."""
+        while self.unpaid:
+            r, ident = self.unpaid.pop(0)
+            self.grabbed -= 1  # _settle counts it again
+            yield from self._settle(r, ident)
+
+    def _settle(self, r: Response, ident: dict[str, int]) -> Steps:
         self.grabbed += 1
         s = _Stock(
-            int(r.body["hold_id"]),
+            r.body["hold_id"],
             str(r.body.get("session")),
             ident["account"],
             ident["person"],
@@ -303,21 +359,50 @@ class _Lane:
             self.market.offer(self.spec.agent, self.crew.crew, self.crew.resale_price, self.now)
 
     def rush(self) -> Steps:
-        """``snipe``: fire at the release until sold out for a while or the quota is reached."""
+        """``snipe``: work the route's departments in order, each until it has stayed sold out
+        for a while or the quota is reached."""
+        for n, (dept, sessions) in enumerate(self.route):
+            if self.grabbed >= self.quota:
+                break
+            if n:
+                yield from self.wait_for_release(dept, sessions)
+            yield from self.rush_department(sessions)
+            yield from self.pay_deferred()
+
+    def wait_for_release(self, dept: str, sessions: tuple[str, ...]) -> Steps:
+        """Move to the next department: look up when it opens and start as far ahead of its
+        release as the plug-in started ahead of the first one (``arrival``: relative to T0)."""
+        self.department, self.sessions = dept, sessions
+        k = self.ids.k % len(self.spec.persons)
+        r = yield from self.call("list_sessions", {**self.ids.ident(k), "department": dept})
+        opens = [float(s["opens_at"]) for s in r.body.get("sessions", []) if s.get("opens_at") is not None]
+        if opens and min(opens) + self.spec.arrival > self.now:
+            yield Wait(min(opens) + self.spec.arrival - self.now, "pace")
+
+    def rush_department(self, sessions: tuple[str, ...]) -> Steps:
+        """Fire at one department's sessions until sold out for a while or the quota is reached."""
         sold_out_since: float | None = None
         i = 0
         while self.grabbed < self.quota:
             if self.stock:  # spins due; selling waits for the rush (no races with own lanes)
                 yield from self.maintain(sell=False)
-            r, wait = yield from self.grab(self.spec.sessions[i % len(self.spec.sessions)])
+            sent = self.now
+            r, wait = yield from self.grab(sessions[i % len(sessions)], rushing=True)
             i += 1
+            if self.unpaid and (r.code == "sold_out" or self._unpaid_due()):
+                yield from self.pay_deferred()  # nothing left to grab, or a hold about to lapse
             if r.code == "sold_out":
                 sold_out_since = r.t if sold_out_since is None else sold_out_since
                 if r.t - sold_out_since >= self.crew.give_up_after_sold_out_s:
                     return
             elif r.ok:
                 sold_out_since = None
-            yield self.pace if wait == self.interval else Wait(wait, "pace")
+            if wait == self.interval:
+                # the plug-in fires at its rate: the round trip counts towards the interval
+                # (a lane waits only for what is left of it), then the request's own jitter
+                wait = max(sent + self.interval - self.now, 0.0) + self.jitter.draw(self.rng) / 1000.0
+            yield Wait(wait, "pace")
+            self.now += wait
 
     # ---- after the rush: selling, spinning, scanning ---------------------------------------
     def maintain(self, sell: bool = True) -> Steps:
@@ -355,7 +440,7 @@ class _Lane:
         h = (yield from self.call("hold", {**ident, "session": s.session})) if c.ok else c
         if h.ok:
             s.hold_id, s.expires_at = (
-                int(h.body["hold_id"]),
+                h.body["hold_id"],
                 float(h.body.get("expires_at", math.inf)),
             )
         else:
@@ -377,7 +462,7 @@ class _Lane:
             buyer = {"account": account, "person": deal.want.person, "ip": ip}
             h = yield from self.call("hold", {**buyer, "session": s.session})
             if h.ok:
-                p = yield from self.call("confirm", {**buyer, "hold": int(h.body["hold_id"])})
+                p = yield from self.call("confirm", {**buyer, "hold": h.body["hold_id"]})
                 ok = p.ok
                 break
             if h.code not in _ACCOUNT_DEAD:
@@ -409,7 +494,7 @@ class _Lane:
         """Look at the sessions (also the lane's heartbeat); hold any slot that came back."""
         k = self.ids.k % len(self.spec.persons)
         r = yield from self.call(
-            "list_sessions", {**self.ids.ident(k), "department": self.spec.department}
+            "list_sessions", {**self.ids.ident(k), "department": self.department}
         )
         if self.now >= self.next_scan:
             self.next_scan = self.now + self.crew.scan_interval_s * float(
@@ -420,7 +505,7 @@ class _Lane:
                 self.limited(r, k)
             return
         free = {s["id"] for s in r.body.get("sessions", []) if s.get("remaining", 0) > 0}
-        for session in self.spec.sessions:
+        for session in self.sessions:
             if session in free and self.grabbed < self.quota:
                 yield from self.grab(session)
 

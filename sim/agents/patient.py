@@ -29,19 +29,25 @@ from typing import Any
 import numpy as np
 
 from sim.agents.actions import AgentScript, Call, Outcome, Response, Wait
-from sim.agents.population import AgentSpec
-from sim.policies.referral_gate import referral_code
+from sim.agents.spec import AgentSpec
+from sim.domain.contract import CAPTCHA_CODES
+from sim.domain.referral import referral_code
 from sim.scenario.model import PatientSegment
 
 __all__ = ["patient"]
 
-# Answers after which trying again is pointless for this request (the slot is not coming back).
+# Answers after which trying the same request again may help (the hold may still be payable).
 _TRANSIENT = frozenset({"overloaded", "timeout", "network_error", "not_released", "conflict"})
-_CAPTCHA = frozenset({"captcha_required", "captcha_failed"})
 _REFUSALS = frozenset({"frozen", "blocked", "referral_required", "rule_violation"})
 _REFERRAL_OPS = frozenset({"hold", "lottery_enter", "waitlist_join"})
+# The service did not answer (overloaded, timed out, lost): ask the same thing again later.
+_TRANSIENT_NET = frozenset({"overloaded", "timeout", "network_error"})
+_WAIT_AGAIN = frozenset({"queued"}) | _TRANSIENT_NET
 
 Steps = Generator[Wait | Call, Response | None, Any]
+
+# What a waiting loop answers when the patient's patience ran out while waiting in it.
+_IMPATIENT = "impatient"
 
 
 @dataclass(slots=True)
@@ -67,6 +73,8 @@ class _Visit:
     def __post_init__(self) -> None:
         spec = self.spec
         self.ident = {"account": spec.account, "person": spec.person, "ip": spec.ip}
+        if self.seg.channel == "clinic":  # booked by the doctor's terminal, not the online app
+            self.ident["channel"] = "clinic"
         self.dept = {"department": spec.department}
 
     def args(self, op: str, extra: dict[str, Any]) -> dict[str, Any]:
@@ -95,6 +103,27 @@ class _Visit:
     def think(self) -> float:
         return self.seg.think_s.draw(self.rng)
 
+    def come_back(self, r: Response, default: float) -> float:
+        """Seconds until the patient looks again after being told to wait: Retry-After (or
+        ``default``) plus when they happen to look again (``poll_jitter_s``)."""
+        base = r.retry_after if r.retry_after is not None else default
+        return base + self.seg.poll_jitter_s.draw(self.rng)
+
+
+def _wait_within(v: _Visit, r: Response, seconds: float, reason: str) -> Steps:
+    """Wait ``seconds`` after answer ``r``, but never past the patient's deadline: None if the
+    wait ends in time, else an ``impatient`` answer stamped at the deadline (the time spent
+    waiting is then capped by patience, so burden can never exceed it)."""
+    if r.t + seconds <= v.deadline:
+        yield Wait(seconds, reason)
+        return None
+    yield Wait(max(v.deadline - r.t, 0.0), reason)
+    return Response(_IMPATIENT, {}, v.deadline)
+
+
+def _late(v: _Visit, r: Response) -> bool:
+    return r.t > v.deadline or r.code == _IMPATIENT
+
 
 def _solve(v: _Visit, challenge: dict[str, Any]) -> tuple[float, bool]:
     """Seconds spent on a challenge and whether the answer is right."""
@@ -116,14 +145,16 @@ def _send(v: _Visit, op: str, extra: dict[str, Any]) -> Steps:
         assert r is not None
         if r.t > v.deadline:
             return r
-        if r.code in _CAPTCHA and tries < v.seg.captcha_tries:
+        if r.code in CAPTCHA_CODES and tries < v.seg.captcha_tries:
             tries += 1
             seconds, correct = _solve(v, r.body)
             yield Wait(seconds, "captcha")
             answer = {"captcha": {"id": r.body.get("challenge_id"), "correct": correct}}
             continue
         if r.code == "rate_limited" and r.retry_after is not None:
-            yield Wait(r.retry_after, "slow")
+            late = yield from _wait_within(v, r, r.retry_after, "slow")
+            if late is not None:
+                return late
             continue
         if r.code == "waiting_room" and op != "enter_queue":
             q = yield from _queue(v)
@@ -134,26 +165,39 @@ def _send(v: _Visit, op: str, extra: dict[str, Any]) -> Steps:
 
 
 def _queue(v: _Visit) -> Steps:
-    """Take a waiting-room ticket and poll it until admitted (the token is kept)."""
+    """Take a waiting-room ticket and poll it until admitted (the token is kept); a 503 or a
+    timeout is asked again after a pause, a wait past patience ends the visit."""
     while True:
         r = yield from _send(v, "enter_queue", {})
         if r.ok:
             v.admitted(str(r.body.get("token")))
             return r
-        if r.code != "queued" or r.t > v.deadline:
+        if r.code not in _WAIT_AGAIN or _late(v, r):
             return r
-        yield Wait(r.retry_after if r.retry_after is not None else 5.0, "queue")
+        wait = v.come_back(r, 5.0) if r.code == "queued" else v.think()
+        late = yield from _wait_within(v, r, wait, "queue")
+        if late is not None:
+            return late
 
 
 def _lottery(v: _Visit) -> Steps:
-    """Enter the department's draw once and come back for the result."""
+    """Enter the department's draw once and come back for the result — whenever the patient
+    looks again after the draw (``poll_jitter_s``), asking again after a 503 or a timeout.
+    An entrant waits for the draw even past the patience of the visit (it is a promise of a
+    result, not a screen to watch): the deadline becomes the draw plus patience."""
     v.entered_lottery = True
     dept = v.dept
-    r = yield from _send(v, "lottery_enter", dept)
-    while r.code == "queued":
-        yield Wait(r.retry_after if r.retry_after is not None else 5.0, "lottery")
-        r = yield from _send(v, "lottery_result", dept)
-    return r
+    op = "lottery_enter"
+    while True:
+        r = yield from _send(v, op, dept)
+        if r.code == "queued":
+            op = "lottery_result"
+            v.deadline = max(v.deadline, r.t + (r.retry_after or 0.0) + v.seg.patience_s)
+            yield Wait(v.come_back(r, 5.0), "lottery")
+        elif r.code in _TRANSIENT_NET and r.t < v.deadline:
+            yield Wait(v.think(), "think")
+        else:
+            return r
 
 
 def _waitlist(v: _Visit) -> Steps:
@@ -161,9 +205,13 @@ def _waitlist(v: _Visit) -> Steps:
     v.joined_waitlist = True
     dept = v.dept
     r = yield from _send(v, "waitlist_join", dept)
-    while r.code == "queued" and r.t < v.deadline:
-        yield Wait(r.retry_after if r.retry_after is not None else 60.0, "waitlist")
-        r = yield from _send(v, "waitlist_status", dept)
+    op = "waitlist_status" if r.code == "queued" else "waitlist_join"
+    while r.code in _WAIT_AGAIN and r.t < v.deadline:
+        wait = v.come_back(r, 60.0) if r.code == "queued" else v.think()
+        yield Wait(wait, "waitlist")
+        r = yield from _send(v, op, dept)
+        if r.code == "queued":
+            op = "waitlist_status"
     return r
 
 
@@ -242,10 +290,10 @@ def patient(spec: AgentSpec, rng: np.random.Generator) -> AgentScript:
         h: Response | None = None
         if direct is None:
             r = yield from _send(v, "list_sessions", v.dept)
-            if r.t > v.deadline:
+            if _late(v, r):
                 return Outcome("impatient")
             if r.code in _REFUSALS:
-                stop = yield from _refused(v, r)
+                stop: Outcome | None = yield from _refused(v, r)
                 if stop is not None:
                     return stop
                 failures += 1
@@ -286,7 +334,7 @@ def patient(spec: AgentSpec, rng: np.random.Generator) -> AgentScript:
             stop = yield from _refused(v, h)
             if stop is not None:
                 return stop
-        if h.t > v.deadline:
+        if _late(v, h):
             return Outcome("impatient")
         failures += 1
         yield Wait(h.retry_after or v.think(), "think")

@@ -12,43 +12,13 @@ from typing import Any
 
 import numpy as np
 
+from sim.agents.resale import market_for
+from sim.agents.spec import AgentSpec
 from sim.records import AgentLog, IdentityLog
 from sim.rng import Streams
 from sim.scenario.model import BotCrew, PatientSegment, Scenario
 
 __all__ = ["AgentSpec", "Population", "build_population"]
-
-
-@dataclass(frozen=True, slots=True)
-class AgentSpec:
-    """One agent of the plan. Patients have one account/person/ip; a bot lane has pools."""
-
-    agent: int
-    kind: str  # "patient" | "bot"
-    role: str  # which script runs it: "patient", "bot"
-    group: str  # patient segment or bot crew
-    department: str
-    sessions: tuple[str, ...]  # sessions wanted, in order of preference
-    accounts: tuple[int, ...]
-    persons: tuple[int, ...]
-    ips: tuple[int, ...]
-    arrival: float  # seconds relative to T0
-    reaction: float  # seconds; a personal trait
-    rtt: float  # seconds, round trip
-    params: Any  # the PatientSegment or BotCrew
-    market: Any = None  # the run's resale market (sim.agents.resale.Market), shared by reference
-
-    @property
-    def account(self) -> int:
-        return self.accounts[0]
-
-    @property
-    def person(self) -> int:
-        return self.persons[0]
-
-    @property
-    def ip(self) -> int:
-        return self.ips[0]
 
 
 @dataclass(slots=True)
@@ -96,32 +66,43 @@ def _patients(sc: Scenario, seg: PatientSegment, index: int, streams: Streams, i
 
 def _bots(sc: Scenario, crew: BotCrew, index: int, streams: Streams, ids: _Ids, pop: Population) -> None:
     rng = streams.generator("population:bots", index)
-    dept = sc.department_of(crew)
-    session_ids = tuple(s.id for s in dept.sessions)
+    route_ids = crew.route or (sc.department_of(crew).id,)
+    route = tuple((d, tuple(s.id for s in sc.supply.department(d).sessions)) for d in route_ids)
+    dept, session_ids = route[0]
     accounts, persons, ips = ids.take("account", crew.accounts), ids.take("person", crew.persons), \
         ids.take("ip", crew.ips)
     owner = accounts[np.arange(crew.persons) % crew.accounts]  # person k is added to account k mod A
     first_agent = len(pop.agents)
     for p, a in zip(persons, owner, strict=True):
         pop.identity_log.append(int(p), int(a), "bot", crew.crew, first_agent)
-    lanes = crew.devices * crew.lanes
+    # per device: its concurrency and when its owner starts the plug-in (own stream: drawing
+    # them never moves the lanes' RTTs)
+    per_device = streams.generator("population:devices", index)
+    spread = crew.lanes_spread
+    device_lanes = np.maximum(per_device.integers(crew.lanes - spread, crew.lanes + spread + 1,
+                                                  crew.devices), 1)
+    device_start = crew.start_s + crew.start_jitter_s.sample(per_device, crew.devices)
+    lanes = int(device_lanes.sum())
     rtt = crew.rtt_ms.sample(rng, lanes) / 1000.0
-    for lane in range(lanes):
-        mine = np.arange(lane, crew.persons, lanes) if crew.persons >= lanes else np.array([lane % crew.persons])
-        lane_ips = ips[np.arange(lane, crew.ips, lanes)] if crew.ips >= lanes else ips[[lane % crew.ips]]
-        # stagger lanes inside one firing interval so a device really fires at rate_per_s
-        start = crew.start_s + (lane % crew.lanes) / crew.rate_per_s
-        _add(pop, "bot", "bot", crew.crew, dept.id, session_ids, tuple(int(a) for a in owner[mine]),
-             tuple(int(p) for p in persons[mine]), tuple(int(i) for i in lane_ips), start, 0.0,
-             float(rtt[lane]), crew)
+    lane = 0
+    for device in range(crew.devices):
+        for j in range(int(device_lanes[device])):
+            mine = np.arange(lane, crew.persons, lanes) if crew.persons >= lanes else np.array([lane % crew.persons])
+            lane_ips = ips[np.arange(lane, crew.ips, lanes)] if crew.ips >= lanes else ips[[lane % crew.ips]]
+            # stagger lanes inside one firing interval so a device really fires at rate_per_s
+            start = float(device_start[device]) + j / crew.rate_per_s
+            _add(pop, "bot", "bot", crew.crew, dept, session_ids, tuple(int(a) for a in owner[mine]),
+                 tuple(int(p) for p in persons[mine]), tuple(int(i) for i in lane_ips), start, 0.0,
+                 float(rtt[lane]), crew, lanes=int(device_lanes[device]), crew_lanes=lanes, route=route)
+            lane += 1
 
 
 def _add(pop: Population, kind: str, role: str, group: str, dept: str, sessions: tuple[str, ...],
          accounts: tuple[int, ...], persons: tuple[int, ...], ips: tuple[int, ...], arrival: float,
-         reaction: float, rtt: float, params: Any) -> None:
+         reaction: float, rtt: float, params: Any, **lane: Any) -> None:
     agent = len(pop.agents)
     pop.agents.append(AgentSpec(agent, kind, role, group, dept, sessions, accounts, persons, ips,
-                                arrival, reaction, rtt, params, pop.market))
+                                arrival, reaction, rtt, params, pop.market, **lane))
     pop.agent_log.append(agent, kind, group, role, dept, accounts[0], persons[0], ips[0], arrival, reaction, rtt)
     if kind == "patient":
         pop.identity_log.append(persons[0], accounts[0], kind, group, agent)
@@ -129,8 +110,6 @@ def _add(pop: Population, kind: str, role: str, group: str, dept: str, sessions:
 
 def build_population(sc: Scenario, streams: Streams) -> Population:
     """Patients of every segment, then every crew's lanes; ids are consecutive from 1."""
-    from sim.agents.resale import market_for  # resale imports this module
-
     pop = Population([], AgentLog(), IdentityLog(), market_for(sc.bots, sc.patients))
     ids = _Ids()
     for i, seg in enumerate(sc.patients):

@@ -20,6 +20,7 @@ COMMANDS = (
     "simulate",
     "compare",
     "sensitivity",
+    "attack",
     "scenarios",
     "validate",
     "policies",
@@ -31,6 +32,7 @@ COMMANDS = (
     "calibrate",
     "twin",
     "demo",
+    "adapter",
 )
 
 app = typer.Typer(

@@ -28,6 +28,7 @@ from SALib.sample import sobol as sobol_sample
 from sim.experiments.matrix import run_cell
 from sim.scenario.model import Scenario
 from sim.scenario.overrides import value_at
+from sim.scenario.uncertain import uncertain_problems
 
 __all__ = [
     "DEFAULT_N",
@@ -78,6 +79,9 @@ def uncertain_inputs(sc: Scenario) -> list[UncertainInput]:
     if not sc.uncertain:
         raise SensitivityError(f"{sc.name}: no 'uncertain:' ranges; add e.g. "
                                "uncertain: {bots.0.rate_per_s: [50, 200]}")
+    problems = uncertain_problems(sc)
+    if problems:
+        raise SensitivityError("; ".join(problems))
     data = sc.model_dump(mode="python", by_alias=True)
     out = []
     for path, (low, high) in sc.uncertain.items():

@@ -7,7 +7,6 @@ copies), never by mutation.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -15,12 +14,16 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
-    ValidationInfo,
     field_validator,
     model_validator,
 )
 
+from sim.policies.registry import validate_stack
+from sim.policies.spec import PolicySpec, stack_label
+from sim.scenario.attack import AttackSettings
 from sim.scenario.distributions import Const, Exponential, LogNormal, Normal, Uniform, as_dist
+from sim.scenario.gate_expression import parse_gate_table
+from sim.scenario.overrides import apply_overrides
 
 __all__ = [
     "BotCrew",
@@ -36,6 +39,7 @@ __all__ = [
     "ServiceModel",
     "Session",
     "Supply",
+    "stack_label",
 ]
 
 DistField = Annotated[
@@ -152,6 +156,17 @@ class PatientSegment(_Frozen):
         description="from a hold to confirming payment",
     )
     rtt_ms: DistField = Field(default_factory=lambda: Const(value=60.0), description="network RTT")
+    poll_jitter_s: DistField = Field(
+        default_factory=lambda: LogNormal(dist="lognormal", median=2.0, p95=15.0),
+        description="added to every Retry-After a patient waits out (queue ticket, lottery "
+        "result, waitlist): people come back when they look again, not at the announced "
+        "instant (assumption; without it thousands poll a lottery result in the same ms)",
+    )
+    channel: Literal["online", "clinic"] = Field(
+        "online",
+        description="clinic: the doctor books a follow-up in the consulting room (Daxing "
+        "诊间预约, seed report 002) from the share reserved_share keeps off the online release",
+    )
     retries: int = Field(10, ge=0, le=10_000)
     patience_s: float = Field(600.0, gt=0, description="gives up this long after arriving")
     flexibility: float = Field(1.0, ge=0, le=1, description="P(accepts any session of the dept)")
@@ -195,8 +210,17 @@ class CaptchaSolver(_Frozen):
     """How a crew answers CAPTCHAs: an ML solver (fast, cheap) or a human farm (≈ 14 s, ≈ 90 %)."""
 
     solver: Literal["ml", "farm"] = "ml"
-    latency_s: DistField = Field(default_factory=lambda: Const(value=0.5))
-    accuracy: float = Field(0.99, ge=0, le=1)
+    latency_s: DistField = Field(
+        default_factory=lambda: LogNormal(dist="lognormal", median=0.5, p95=1.5, floor=0.1),
+        description="seconds per solve, drawn per solve (ML ≈ sub-second, farms ≈ 14 s median: "
+        "Motoyama10; Clearance: 0.45–1.3 s per token)",
+    )
+    accuracy: float = Field(0.99, ge=0, le=1, description="mean P(answer right)")
+    accuracy_sd: float = Field(
+        0.0, ge=0, le=0.5,
+        description="spread of the accuracy between devices (each lane draws its own, normal, "
+        "clipped to [0, 1]); farms differ by worker pool (2Captcha claims 98 %, Motoyama10 ≈ 90 %)",
+    )
     price_per_1000: float = Field(6.0, ge=0, description="yuan per 1,000 solves (≈ $0.8, TheGP)")
 
 
@@ -205,9 +229,33 @@ class BotCrew(_Frozen):
 
     crew: str = Field(min_length=1, max_length=32)
     department: str | None = None
+    departments: tuple[str, ...] = Field(
+        (),
+        description="several departments worked one after another (the crew moves on when one "
+        "is sold out, and waits for the next one's release); default: just `department`",
+    )
     devices: int = Field(ge=1, le=10_000)
     rate_per_s: float = Field(gt=0, le=10_000, description="requests per second per device")
-    lanes: int = Field(4, ge=1, le=256, description="concurrent connections per device")
+    lanes: int = Field(4, ge=1, le=256, description="concurrent connections per device (the mean)")
+    lanes_spread: int = Field(
+        0, ge=0, le=128,
+        description="each device draws its lane count uniformly from lanes ± lanes_spread "
+        "(at least 1): crews do not run identical phones",
+    )
+    start_jitter_s: DistField = Field(
+        default_factory=lambda: Uniform(dist="uniform", low=-0.5, high=0.5),
+        description="added to start_s per device: people start their plug-ins by hand",
+    )
+    jitter_ms: DistField = Field(
+        default_factory=lambda: LogNormal(dist="lognormal", median=2.0, p95=10.0),
+        description="per-request network and scheduling jitter added to each pause between "
+        "shots (assumption: wired/4G jitter of a few ms); breaks the lanes' phase lock",
+    )
+    pays_after_rush: bool = Field(
+        False,
+        description="keep firing during the rush and pay the holds afterwards (within the hold "
+        "TTL) instead of paying each hold before the next shot",
+    )
     accounts: int = Field(ge=1)
     ips: int = Field(ge=1)
     persons: int = Field(ge=1)
@@ -230,6 +278,19 @@ class BotCrew(_Frozen):
     proxy_cost_per_ip: float = Field(0.0, ge=0)
     id_cost_per_person: float = Field(0.0, ge=0)
     device_cost: float = Field(0.0, ge=0)
+    account_cost: float = Field(0.0, ge=0, description="yuan per account and release day")
+
+    @property
+    def route(self) -> tuple[str, ...]:
+        """Departments the crew works, in order (empty: the scenario's first)."""
+        if self.departments:
+            return self.departments
+        return (self.department,) if self.department is not None else ()
+
+    @property
+    def max_lanes(self) -> int:
+        """The most lanes the crew can run (every device at lanes + lanes_spread)."""
+        return self.devices * (self.lanes + self.lanes_spread)
 
     @model_validator(mode="after")
     def _grabs_somehow(self) -> BotCrew:
@@ -262,36 +323,6 @@ class ServiceModel(_Frozen):
     def service_dist(self, op: str) -> Any:
         """The service-time distribution (milliseconds) of one operation."""
         return self.service_ms.get(op, self.default_service_ms)
-
-
-class PolicySpec(_Frozen):
-    """One entry of a policy stack: a registered policy name and its parameters."""
-
-    name: str
-    params: dict[str, Any] = Field(default_factory=dict)
-
-    @property
-    def label(self) -> str:
-        """Short name for tables: the policy name, with its parameters if any."""
-        if not self.params:
-            return self.name
-        inner = ",".join(f"{k}={v}" for k, v in sorted(self.params.items()))
-        return f"{self.name}({inner})"
-
-
-def stack_label(stack: Iterable[PolicySpec]) -> str:
-    """The label of a policy stack (``real_name+rate_limit(key=account)``): how records, tables
-    and reports name the policy a run was under."""
-    return "+".join(p.label for p in stack)
-
-
-def _plain(value: Any) -> Any:
-    """A validated field value as plain data (models dumped), for dotted-path lookups."""
-    if isinstance(value, BaseModel):
-        return value.model_dump(mode="python", by_alias=True)
-    if isinstance(value, tuple | list):
-        return [_plain(v) for v in value]
-    return value
 
 
 def _policy_spec(value: Any) -> Any:
@@ -330,6 +361,8 @@ class Scenario(_Frozen):
         "staggered: {supply.departments.1.release_offset_s: 3600}}}",
     )
     gates: dict[str, tuple[str, ...]] = Field(default_factory=dict)
+    attack: AttackSettings | None = Field(
+        None, description="slotgrab attack: the crew's search space, budget and prices (sim/scenario/attack.py)")
     uncertain: dict[str, tuple[float, float]] = Field(
         default_factory=dict,
         description="slotgrab sensitivity / compare --uncertain: dotted path of a numeric field "
@@ -340,8 +373,6 @@ class Scenario(_Frozen):
     @field_validator("policies", "compare")
     @classmethod
     def _known_policies(cls, value: Any) -> Any:
-        from sim.policies.registry import validate_stack  # registry imports no scenario code
-
         stacks = value if value and isinstance(value[0], tuple) else (value,)
         for stack in stacks:
             validate_stack(stack)
@@ -350,8 +381,6 @@ class Scenario(_Frozen):
     @field_validator("gates")
     @classmethod
     def _valid_gates(cls, value: dict[str, tuple[str, ...]]) -> dict[str, tuple[str, ...]]:
-        from sim.gates.expression import parse_gate_table  # pure parsing, no run code
-
         parse_gate_table(value)  # GateSyntaxError is a ValueError: reported as a field error
         return value
 
@@ -367,27 +396,12 @@ class Scenario(_Frozen):
                         f"{kind}.{i}.department: {g.department!r} is not a department; "
                         f"allowed: {sorted(known)}"
                     )
+        for i, crew in enumerate(self.bots):
+            unknown = [d for d in crew.departments if d not in known]
+            if unknown:
+                raise ValueError(f"bots.{i}.departments: {unknown} are not departments; "
+                                 f"allowed: {sorted(known)}")
         return self
-
-    @field_validator("uncertain")
-    @classmethod
-    def _uncertain_paths_are_numbers(
-        cls, value: dict[str, tuple[float, float]], info: ValidationInfo
-    ) -> dict[str, tuple[float, float]]:
-        from sim.scenario.overrides import OverrideError, value_at  # pure dict walking
-
-        data = {k: _plain(v) for k, v in info.data.items()}
-        for path, (low, high) in value.items():
-            try:
-                found = value_at(data, path)
-            except OverrideError as exc:
-                raise ValueError(str(exc)) from None
-            if isinstance(found, bool) or not isinstance(found, int | float):
-                raise ValueError(f"{path}: a {type(found).__name__} field; allowed: numeric "
-                                 "fields (int or float), e.g. bots.0.rate_per_s")
-            if not low < high:
-                raise ValueError(f"{path}: [{low}, {high}]; allowed: [low, high] with low < high")
-        return value
 
     def department_of(self, group: PatientSegment | BotCrew) -> Department:
         """The department a patient segment or crew goes for (default: the first one)."""
@@ -406,8 +420,6 @@ class Scenario(_Frozen):
 
     def with_overrides(self, overrides: dict[str, Any]) -> Scenario:
         """A validated copy with dotted-path overrides applied (``{"service.workers": 4}``)."""
-        from sim.scenario.overrides import apply_overrides
-
         data = apply_overrides(self.model_dump(mode="python", by_alias=True), overrides)
         return Scenario.model_validate(data)
 
