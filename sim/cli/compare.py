@@ -28,6 +28,7 @@ from sim.attack.adaptive import adaptive_compare, adaptive_settings
 from sim.attack.output import write_adaptive
 from sim.attack.search import cells_per_search
 from sim.attack.verdict import adaptive_conclusions
+from sim.cli.compare_uncertain import run_uncertain, show_uncertain
 from sim.cli.errors import UsageError, user_errors
 from sim.cli.progress_bar import progress_bar
 from sim.cli.run_report import report_option, write_run_report
@@ -148,6 +149,10 @@ def compare(
     attack_trials: int | None = typer.Option(
         None, "--attack-trials", min=1, max=10_000,
         help="Trials of each stack's attack search (default: the scenario's attack.trials, else 16)."),
+    uncertain: int = typer.Option(
+        0, "--uncertain", min=0, max=10_000, metavar="N",
+        help="Also run every stack at N draws of the scenario's uncertain: ranges and report "
+        "P(best for patients) per stack."),
 ) -> None:
     """Compare policy stacks (× sweeps × seeds): ranked table with 95 % CIs, CSV and JSON."""
     with user_errors():
@@ -167,6 +172,7 @@ def compare(
             result = _run(base, variants, reps, executor, where, err)
             elapsed = time.perf_counter() - t0
             docs = _adaptive(base, stacks, attack_trials, executor, where, err) if adaptive else None
+            best = run_uncertain(base, variants, uncertain, executor, where, err) if uncertain else None
         ranking = rank_variants(result.stats)
         console.print(
             matrix_table(
@@ -182,6 +188,8 @@ def compare(
             write_matrix(folder, base, result, ranking, {"elapsed_s": elapsed, "executor": where})
         except OSError as exc:
             raise UsageError(f"{folder}: cannot write the results: {exc.strerror}") from None
+        if best is not None:
+            show_uncertain(folder, best, console)
         console.print(f"results: {folder}")
         if report:
             write_run_report(folder, console)
