@@ -34,7 +34,7 @@ from sim.cli.progress_bar import progress_bar
 from sim.cli.run_report import report_option, write_run_report
 from sim.experiments.executors import ExecutorError, cell_executor
 from sim.experiments.matrix import MatrixResult, Stack, plan_variants, run_matrix
-from sim.experiments.matrix_output import matrix_table, write_matrix
+from sim.experiments.matrix_output import ZERO_WIDTH_NOTE, matrix_table, write_matrix
 from sim.experiments.ranking import rank_variants
 from sim.experiments.rundir import default_run_dir
 from sim.scenario.loader import format_validation_error, load_scenario, resolve_path
@@ -183,6 +183,7 @@ def compare(
             "≈: not significantly different from the best (Welch t-test, p ≥ 0.05); "
             "± is the 95 % CI half-width"
         )
+        console.print(ZERO_WIDTH_NOTE)
         console.print(f"{len(variants) * len(reps)} cells in {elapsed:.1f} s on {where}")
         try:
             write_matrix(folder, base, result, ranking, {"elapsed_s": elapsed, "executor": where})
