@@ -19,7 +19,7 @@ import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 from rich.console import Console
@@ -29,6 +29,9 @@ from sim.cli.progress_bar import progress_bar
 from sim.experiments.rundir import default_run_dir
 from sim.scenario.loader import load_scenario
 from sim.scenario.model import PolicySpec, Scenario, stack_label
+
+if TYPE_CHECKING:
+    from sim.demo.agreement import Agreement
 
 __all__ = ["DEFAULT_POLICIES", "DemoResult", "register", "run_demo"]
 
@@ -51,6 +54,7 @@ class DemoResult:
     run_dirs: list[Path]
     best: str | None
     problems: list[str] = field(default_factory=list)
+    agreement: list[Agreement] = field(default_factory=list)
 
 
 def run_demo(
@@ -62,6 +66,7 @@ def run_demo(
     load: bool = True,
     load_share: float = 0.1,
     load_seconds: float = 10.0,
+    load_max_seconds: float = 300.0,
     workers: int = 2,
     console: Console | None = None,
 ) -> DemoResult:
@@ -69,6 +74,8 @@ def run_demo(
     from reports import write_report
     from reports.build import count_figures
     from reports.comparison import best_policy
+    from reports.runs import load_run  # the reports package loads matplotlib
+    from sim.demo.agreement import check_agreement, needed_after_s, write_agreement  # matplotlib
     from sim.demo.compare_step import compare_policies
     from sim.demo.load_step import LoadStepError, run_load_step
 
@@ -93,11 +100,14 @@ def run_demo(
     if load:
         by_label = {stack_label(st): st for st in stacks}
         by_label.setdefault("fcfs", (PolicySpec(name="fcfs"),))
+        sim_run = load_run(compared.folder)
         for label in dict.fromkeys(["fcfs", compared.best]):
             folder = out / "load" / _folder(label)
             t1 = time.perf_counter()
+            # long enough for this policy's allocation to settle (a waiting room takes minutes)
+            seconds = min(load_max_seconds, needed_after_s(sim_run, label, load_seconds))
             try:
-                run_load_step(scenario, by_label[label], _short(sc, load_share, load_seconds), folder)
+                run_load_step(scenario, by_label[label], _short(sc, load_share, seconds), folder)
                 err.print(f"load run under {label} in {time.perf_counter() - t1:.0f} s")
             except LoadStepError as exc:
                 problems.append(f"load run under {label}: {exc}")
@@ -116,7 +126,9 @@ def run_demo(
             on_figure=lambda _key: bar.advance(task),
         )
     err.print(f"report in {time.perf_counter() - t2:.0f} s; demo in {time.perf_counter() - t0:.0f} s")
-    return DemoResult(report, run_dirs, compared.best, problems)
+    agreement = check_agreement(compared.folder, run_dirs[1:])
+    write_agreement(out / "agreement.json", agreement)
+    return DemoResult(report, run_dirs, compared.best, problems, agreement)
 
 
 def _headline(sc: Scenario) -> list[tuple[PolicySpec, ...]]:
@@ -141,7 +153,12 @@ def demo(
     policies: int | None = typer.Option(None, "--policies", min=2, help="Only the first N headline policies."),
     load: bool = typer.Option(True, "--load/--no-load", help="Run the short load runs."),
     load_seconds: float = typer.Option(
-        10.0, "--load-seconds", min=5, max=120, help="Seconds after T0 that a load run covers."
+        10.0, "--load-seconds", min=5, max=120,
+        help="Least seconds after T0 a load run covers (more when the policy's bookings settle later).",
+    ),
+    load_max_seconds: float = typer.Option(
+        300.0, "--load-max-seconds", min=5, max=3600,
+        help="Most seconds after T0 a load run covers (a shorter run is flagged if it differs).",
     ),
     load_share: float = typer.Option(
         0.1,
@@ -165,11 +182,17 @@ def demo(
             load=load,
             load_share=load_share,
             load_seconds=load_seconds,
+            load_max_seconds=load_max_seconds,
             console=Console(stderr=True),
         )
         # a log (CI, a file) is read wide; a terminal keeps its own width
         console = Console(width=None if sys.stdout.isatty() else 120)
         console.print(conclusion_table(result.run_dirs, result.best))
+        for row in result.agreement:
+            if not row.agrees:
+                console.print(f"[bold yellow]simulator and load run differ[/] under {row.policy} on "
+                              f"{row.metric}: simulator {row.sim_mean:.3f} [{row.sim_low:.3f}, "
+                              f"{row.sim_high:.3f}], load run {row.load:.3f} — {row.cause}")
         for problem in result.problems:
             console.print(f"[bold red]incomplete:[/] {problem}")
         console.print(f"report: {result.report}")
