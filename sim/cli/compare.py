@@ -28,7 +28,7 @@ from sim.attack.adaptive import adaptive_compare, adaptive_settings
 from sim.attack.output import write_adaptive
 from sim.attack.search import cells_per_search
 from sim.attack.verdict import adaptive_conclusions
-from sim.cli.compare_uncertain import run_uncertain, show_uncertain
+from sim.cli.compare_uncertain import check_uncertain, run_uncertain, show_uncertain
 from sim.cli.errors import UsageError, user_errors
 from sim.cli.progress_bar import progress_bar
 from sim.cli.run_report import report_option, write_run_report
@@ -164,6 +164,8 @@ def compare(
         )
         sweeps: dict[str, Any] = parse_sweep(sweep) if sweep else dict(base.sweep)
         variants = _variants_or_error(base, stacks, sweeps)
+        if uncertain:
+            check_uncertain(base, variants)
         reps = list(range(seeds if seeds is not None else base.replications))
         folder = out if out is not None else default_run_dir(f"{base.name}-compare")
         err, console = Console(stderr=True), Console(width=max(Console().width, 140))

@@ -17,11 +17,20 @@ from rich.table import Table
 from sim.cli.errors import UsageError
 from sim.cli.progress_bar import progress_bar
 from sim.experiments.matrix import Variant
-from sim.experiments.sensitivity import SensitivityError
+from sim.experiments.sensitivity import SensitivityError, uncertain_inputs
 from sim.experiments.uncertain_best import BestResult, best_probability
 from sim.scenario.model import Scenario
 
-__all__ = ["run_uncertain", "show_uncertain"]
+__all__ = ["check_uncertain", "run_uncertain", "show_uncertain"]
+
+
+def check_uncertain(base: Scenario, variants: Sequence[Variant]) -> None:
+    """Fail before any cell runs if a variant cannot take the uncertain ranges."""
+    try:
+        for v in variants:
+            uncertain_inputs(v.scenario(base))
+    except SensitivityError as exc:
+        raise UsageError(f"--uncertain: {exc}") from None
 
 
 def run_uncertain(base: Scenario, variants: Sequence[Variant], n: int, executor: Executor | None,
