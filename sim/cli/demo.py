@@ -2,9 +2,12 @@
 
 1. compares the headline policies on ``release-peak`` in the simulator (the scenario's
    ``compare:`` list × 4 seeds, with the compare runner on both cores);
-2. runs a short load run of the same scenario (a tenth of the patients, from 5 s before T0 to
-   10 s after) against the reference service on SQLite, with ``slotgrab load``, under FCFS and
-   under the best policy of step 1 (the most slots to patients: highest patient success);
+2. runs a short load run of the same scenario (a tenth of the patients, slots and crew devices,
+   from 5 s before T0 until the simulator's bookings under that policy are 90 % confirmed,
+   at least ``--load-seconds``, at most ``--load-max-seconds``) against the reference service
+   on SQLite, with ``slotgrab load``, under FCFS and under the best policy of step 1 (the most
+   slots to patients: highest patient success); each load-run row outside the simulator's CI
+   is flagged with its measured cause (``sim/demo/agreement.py``, ``agreement.json``);
 3. writes one HTML report of everything, prints a conclusion table and the report's path.
 
 A part that is missing or fails (e.g. the load driver cannot start the service) is named on
@@ -136,10 +139,18 @@ def _headline(sc: Scenario) -> list[tuple[PolicySpec, ...]]:
 
 
 def _short(sc: Scenario, share: float, seconds: float) -> dict[str, Any]:
-    """Overrides for the load run: the same race, fewer patients, the seconds around T0."""
+    """Overrides for the load run: the same race at ``share`` of its scale — patients, slots and
+    crew devices scaled together, so patients per slot stay the simulator's (patient success
+    stays comparable) — over the seconds around T0."""
     overrides: dict[str, Any] = {"horizon.before_s": 5, "horizon.after_s": seconds}
     for seg in sc.patients:
         overrides[f"patients.{seg.segment}.count"] = max(1, math.ceil(seg.count * share))
+    for d, dept in enumerate(sc.supply.departments):
+        for s, session in enumerate(dept.sessions):
+            capacity = max(1, round(session.capacity * share))
+            overrides[f"supply.departments.{d}.sessions.{s}.capacity"] = capacity
+    for b, crew in enumerate(sc.bots):
+        overrides[f"bots.{b}.devices"] = max(1, round(crew.devices * share))
     return overrides
 
 

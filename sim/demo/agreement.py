@@ -6,7 +6,8 @@ in the simulator's own records (waiting-room patients book minutes after T0; a 1
 cannot see that). After it, :func:`check_agreement` compares each load-run row with the
 simulator's 95 % CI, widened by the load run's own sampling error (one run: ±2 binomial standard
 errors), and for a row that differs states the measured cause: a horizon shorter than the
-allocation needed, or a different scale (patients per slot), else that the cause is unknown.
+allocation needed, a different scale (patients per slot, bot connections per slot), else that
+the cause is not one of these.
 """
 
 from __future__ import annotations
@@ -80,6 +81,16 @@ def _scale(scenario: dict[str, Any]) -> float:
     return patients / slots if slots else math.nan
 
 
+def _lanes_per_slot(scenario: dict[str, Any]) -> float:
+    """Bot connections (devices × lanes) per slot of a resolved scenario (NaN if unreadable)."""
+    try:
+        lanes = sum(int(b["devices"]) * int(b.get("lanes", 1)) for b in scenario.get("bots", []))
+        slots = sum(int(s["capacity"]) for d in scenario["supply"]["departments"] for s in d["sessions"])
+    except (KeyError, TypeError, ValueError):
+        return math.nan
+    return lanes / slots if slots else math.nan
+
+
 def _load_band(value: float, n: float) -> float:
     """Two binomial standard errors of a proportion measured once over ``n`` trials."""
     if not n or math.isnan(value):
@@ -96,7 +107,11 @@ def _cause(sim: Run, load: Run, policy: str) -> str:
     sim_scale, load_scale = _scale(sim.scenario), _scale(load.scenario)
     if not np.isclose(sim_scale, load_scale, rtol=0.05):
         return (f"scale: {load_scale:.0f} patients per slot in the load run vs {sim_scale:.0f} in "
-                "the simulator (the crew is not scaled with them)")
+                "the simulator")
+    sim_lanes, load_lanes = _lanes_per_slot(sim.scenario), _lanes_per_slot(load.scenario)
+    if not np.isclose(sim_lanes, load_lanes, rtol=0.05):
+        return (f"crew scale: {load_lanes:.2f} bot connections per slot in the load run vs "
+                f"{sim_lanes:.2f} in the simulator (whole devices cannot scale finer)")
     return "not explained by horizon or scale (service timing and the real network differ)"
 
 

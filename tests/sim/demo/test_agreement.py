@@ -59,6 +59,17 @@ def test_a_scaled_down_load_run_is_flagged_with_the_scale(runs):
     assert not success.agrees and success.cause.startswith("scale: 10 patients per slot")
 
 
+def test_a_crew_that_cannot_scale_down_is_named(runs):
+    sim_sc = {**_scenario(3000, 30, 1800), "bots": [{"devices": 4, "lanes": 7}]}
+    load_sc = {**_scenario(300, 3, 1800), "bots": [{"devices": 1, "lanes": 7}]}
+    runs["sim"] = _run("compare", sim_sc, SIM)
+    runs["load"] = _run("load", load_sc,
+                        [{"bot_share": 1.0, "patient_success": 0.0, "slots_confirmed": 3.0}])
+    rows = agreement.check_agreement(Path("sim"), [Path("load")])
+    share = next(r for r in rows if r.metric == "bot_share")
+    assert not share.agrees and share.cause.startswith("crew scale: 2.33 bot connections per slot")
+
+
 def test_needed_horizon_is_the_settle_time_plus_margin_with_a_floor(monkeypatch):
     monkeypatch.setattr(agreement, "settle_time_s", lambda run, policy: 234.2)
     assert agreement.needed_after_s(None, "waiting_room", 10.0) == 245.0  # ceil(234.2 + 10)
