@@ -30,13 +30,14 @@ from sim.attack.search import cells_per_search
 from sim.attack.verdict import adaptive_conclusions
 from sim.cli.compare_uncertain import check_uncertain, run_uncertain, show_uncertain
 from sim.cli.errors import UsageError, user_errors
+from sim.cli.output import json_option, print_json_file, quiet_option, result_console
 from sim.cli.progress_bar import progress_bar
 from sim.cli.run_report import report_option, write_run_report
 from sim.experiments.executors import ExecutorError, cell_executor
 from sim.experiments.matrix import MatrixResult, Stack, plan_variants, run_matrix
 from sim.experiments.matrix_output import ZERO_WIDTH_NOTE, matrix_table, write_matrix
 from sim.experiments.ranking import rank_variants
-from sim.experiments.rundir import default_run_dir
+from sim.experiments.rundir import run_folder
 from sim.scenario.loader import format_validation_error, load_scenario, resolve_path
 from sim.scenario.model import Scenario
 from sim.scenario.overrides import OverrideError, parse_set_options
@@ -153,6 +154,8 @@ def compare(
         0, "--uncertain", min=0, max=10_000, metavar="N",
         help="Also run every stack at N draws of the scenario's uncertain: ranges and report "
         "P(best for patients) per stack."),
+    as_json: bool = json_option(),
+    quiet: bool = quiet_option(),
 ) -> None:
     """Compare policy stacks (× sweeps × seeds): ranked table with 95 % CIs, CSV and JSON."""
     with user_errors():
@@ -167,8 +170,10 @@ def compare(
         if uncertain:
             check_uncertain(base, variants)
         reps = list(range(seeds if seeds is not None else base.replications))
-        folder = out if out is not None else default_run_dir(f"{base.name}-compare")
+        folder = out if out is not None else run_folder(base.name, "compare")
         err, console = Console(stderr=True), Console(width=max(Console().width, 140))
+        if as_json or quiet:  # tables and progress off: one JSON document, or the folder
+            err, console = Console(stderr=True, quiet=True), result_console(as_json, quiet)
         t0 = time.perf_counter()
         with _executor(workers, dask) as (executor, where):
             result = _run(base, variants, reps, executor, where, err)
@@ -198,6 +203,10 @@ def compare(
             write_run_report(folder, console)
         if docs is not None:
             _show_adaptive(folder, docs, report, console)
+        if as_json:
+            print_json_file(folder / "compare.json", run_folder=str(folder))
+        elif quiet:
+            typer.echo(folder)
 
 
 def _run(

@@ -29,7 +29,7 @@ from rich.console import Console
 
 from sim.cli.errors import UsageError, user_errors
 from sim.cli.progress_bar import progress_bar
-from sim.experiments.rundir import default_run_dir
+from sim.experiments.rundir import run_folder
 from sim.scenario.loader import load_scenario
 from sim.scenario.model import PolicySpec, Scenario, stack_label
 
@@ -183,7 +183,7 @@ def demo(
     from sim.demo.conclusion import conclusion_table
 
     with user_errors():
-        folder = out or default_run_dir("demo")
+        folder = out or run_folder("release-peak", "demo")
         if folder.exists() and any(folder.iterdir()):
             raise UsageError(f"{folder}: output folder exists and is not empty; choose another --out")
         result = run_demo(

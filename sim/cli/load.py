@@ -22,10 +22,19 @@ from rich.table import Table
 from sim.cli.adapter_options import adapter_opt_option, adapter_option, resolve_adapter
 from sim.cli.console import wide_console
 from sim.cli.errors import UsageError, user_errors
+from sim.cli.load_summary import load_outputs
+from sim.cli.load_watch import (
+    WatchOptions,
+    prometheus_option,
+    watching,
+    web_ui_option,
+    web_ui_port_option,
+)
 from sim.cli.metric_table import format_value
+from sim.cli.output import json_option, print_json, quiet_option
 from sim.cli.run_report import report_option, write_run_report
 from sim.drivers.load.target import ADMIN_TOKEN_ENV, env_admin_token
-from sim.experiments.rundir import RunDir, default_run_dir
+from sim.experiments.rundir import RunDir, run_folder
 from sim.scenario.loader import load_scenario, resolve_path
 from sim.scenario.model import Scenario
 from sim.scenario.overrides import OverrideError, parse_set_options
@@ -124,7 +133,7 @@ def _admin_token(path: Path | None) -> str | None:
 
 
 def _run_dir(out: Path | None, sc: Scenario) -> RunDir:
-    path = out if out is not None else default_run_dir(f"{sc.name}-load")
+    path = out if out is not None else run_folder(sc.name, "load")
     try:
         return RunDir.create(path)
     except FileExistsError as exc:
@@ -187,8 +196,17 @@ def load(
         help="Override a scenario field, e.g. horizon.after_s=20.",
     ),
     with_report: bool = report_option(),
+    web_ui: bool = web_ui_option(),
+    web_ui_port: int = web_ui_port_option(),
+    prometheus: int | None = prometheus_option(),
+    as_json: bool = json_option(),
+    quiet: bool = quiet_option(),
 ) -> None:
-    """Play a scenario's agents against a real target; report outcomes, timing and invariants."""
+    """Play a scenario's agents against a real target; report outcomes, timing and invariants.
+
+    On a terminal a live view shows the countdown to T0, requests/s, latency, generator lag,
+    answers, slots left and the bot share; at the end a table per operation, the timing and
+    the scenario's gates.load (shown, not enforced: slotgrab check enforces them)."""
     with user_errors():
         sc, source = resolve_scenario(scenario, set_, policy, seed)
         if processes == 0 and expect_workers == 0:
@@ -208,9 +226,11 @@ def load(
             master_bind=master_bind,
             master_port=master_port,
             emulate_rtt=not no_rtt,
+            watch_opts=WatchOptions(web_ui, web_ui_port, prometheus, not (quiet or as_json)),
         )
         _write(run_dir, sc, report, str(source))
-        console = wide_console()
+        outputs = load_outputs(run_dir.path, sc, report)
+        console = Console(quiet=True) if quiet or as_json else wide_console()
         console.print(
             _metrics_table(
                 report.metrics,
@@ -218,6 +238,7 @@ def load(
             )
         )
         console.print(timing_table(report.timing))
+        outputs.print(console)
         console.print(
             f"{len(report.records.requests)} requests · {report.result.processes} process(es) "
             f"· {report.result.users} users · {report.result.wall_s:.1f} s"
@@ -230,34 +251,35 @@ def load(
         console.print(f"run folder: {run_dir.path}")
         if with_report:  # also when the target broke an invariant: the report shows how
             write_run_report(run_dir.path, console)
+        if as_json:
+            print_json({"scenario": sc.name, "run_folder": str(run_dir.path),
+                        "metrics": report.metrics, "timing": report.timing, **outputs.to_json()})
+        elif quiet:
+            typer.echo(run_dir.path)
         if report.violations:
             from sim.domain.invariants import InvariantViolation
 
             raise InvariantViolation(report.violations)
 
 
-def _run(sc: Scenario, target: str | None, admin_token: str | None, **opts: Any) -> Any:
-    """The load run with a progress bar, against a started or given target."""
+def _run(
+    sc: Scenario, target: str | None, admin_token: str | None, watch_opts: WatchOptions,
+    **opts: Any,
+) -> Any:
+    """The load run with its live view and pages, against a started or given target."""
     from sim.drivers.load.harness import load_run  # imports locust: gevent patching first
 
     # isort: split
-    from rich.progress import TextColumn
-
-    from sim.cli.progress_bar import progress_bar
     from sim.drivers.adapter import TargetError
     from sim.drivers.load.run import LoadError
     from sim.drivers.load.target import TargetSpecError, target_for
 
-    bar = progress_bar(Console(stderr=True), TextColumn("{task.fields[requests]} requests"))
     try:
-        with bar:
-            task = bar.add_task(f"{sc.name}: agents", total=None, requests=0)
-
-            def progress(p: dict[str, int]) -> None:
-                bar.update(task, total=p["agents"], completed=p["finished"], requests=p["requests"])
-
-            with target_for(target, admin_token=lambda: admin_token) as tgt:
-                return load_run(sc, tgt, progress=progress, **opts)
+        with (
+            target_for(target, admin_token=lambda: admin_token) as tgt,
+            watching(sc, watch_opts) as (progress, watch),
+        ):
+            return load_run(sc, tgt, progress=progress, watch=watch, **opts)
     except TargetSpecError as exc:
         raise UsageError(str(exc)) from None
     except (LoadError, TargetError, RuntimeError, OSError, ValueError) as exc:

@@ -16,7 +16,10 @@ __all__ = ["register"]
 
 
 def serve(
-    scenario: str | None = typer.Option(None, "--scenario", help="Scenario file or bundled name to load at start."),
+    scenario_arg: str | None = typer.Argument(
+        None, metavar="[SCENARIO]", help="Scenario file, shipped name or - (stdin) to load at start."),
+    scenario_opt: str | None = typer.Option(
+        None, "--scenario", help="Deprecated: give SCENARIO as the first argument, like other commands."),
     policy: list[str] = typer.Option([], "--policy", help="Policy stack replacing the scenario's (repeatable)."),
     db: str = typer.Option("sqlite:///runs/serve/slotgrab.db", "--db", help="sqlite:///PATH or postgresql://…"),
     workers: int = typer.Option(1, "--workers", min=1, max=64, help="uvicorn workers (>1 needs PostgreSQL)."),
@@ -36,6 +39,7 @@ def serve(
     from targets.reference.server import make_settings, uvicorn_command, write_admin_token
 
     with user_errors():
+        scenario = _scenario_of(scenario_arg, scenario_opt)
         if target not in ("reference", "naive"):
             raise UsageError(f"--target {target!r}; allowed: ['naive', 'reference']")
         if pow_mode not in ("altcha", "claimed"):
@@ -75,6 +79,20 @@ def serve(
     signal.signal(signal.SIGINT, stop)
     with contextlib.suppress(KeyboardInterrupt):
         proc.wait()
+
+
+def _scenario_of(arg: str | None, opt: str | None) -> str | None:
+    """SCENARIO, or the deprecated ``--scenario`` (with a note on stderr); not both."""
+    if arg is not None and opt is not None:
+        raise UsageError("give the scenario once: as SCENARIO (--scenario is deprecated)")
+    if opt is not None:
+        typer.echo("note: --scenario is deprecated; use `slotgrab serve SCENARIO`", err=True)
+    scenario = arg if arg is not None else opt
+    if scenario is not None:
+        from sim.scenario.loader import resolve_path
+
+        scenario = str(resolve_path(scenario))  # '-' (stdin) becomes a file the service reads
+    return scenario
 
 
 def register(app: typer.Typer) -> None:

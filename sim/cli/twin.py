@@ -33,7 +33,7 @@ from sim.cli.load import resolve_scenario, timing_table, wide_console
 from sim.cli.metric_table import format_value
 from sim.cli.run_report import report_option, write_run_report
 from sim.experiments.aggregate import MetricStats
-from sim.experiments.rundir import default_run_dir
+from sim.experiments.rundir import run_folder
 
 __all__ = ["TWIN_METRICS", "TwinRow", "compare", "register"]
 
@@ -223,7 +223,7 @@ def twin(
     with user_errors():
         sc, _ = resolve_scenario(scenario, set_, policy)
         spec, options = resolve_adapter(adapter, adapter_opt)
-        folder = out if out is not None else default_run_dir(f"{sc.name}-twin")
+        folder = out if out is not None else run_folder(sc.name, "twin")
         if folder.exists() and any(folder.iterdir()):
             raise UsageError(
                 f"{folder}: output folder exists and is not empty; choose another --out"

@@ -15,6 +15,7 @@ from pydantic import ValidationError
 
 from sim.scenario.model import Scenario
 from sim.scenario.overrides import OverrideError, apply_overrides
+from sim.scenario.stdin import STDIN, stdin_scenario_path
 from sim.scenario.uncertain import uncertain_problems
 
 __all__ = ["ScenarioError", "load_scenario", "scenario_dir", "shipped_scenarios"]
@@ -36,7 +37,10 @@ def shipped_scenarios() -> Iterator[Path]:
 
 
 def resolve_path(name_or_path: str | Path) -> Path:
-    """A path as given, or the shipped scenario of that name (``release-peak``)."""
+    """A path as given, the shipped scenario of that name (``release-peak``), or ``-``: the
+    scenario read from standard input."""
+    if str(name_or_path) == STDIN:
+        return stdin_scenario_path()
     p = Path(name_or_path)
     if p.exists():
         return p

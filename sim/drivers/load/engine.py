@@ -33,6 +33,7 @@ from sim.agents.actions import Call, Outcome, Response
 from sim.agents.spec import AgentSpec
 from sim.drivers.adapter import Answer
 from sim.drivers.hold_ids import hold_key
+from sim.drivers.load.live_stats import LiveStats
 from sim.drivers.load.plan import LoadPlan, window
 from sim.drivers.stepping import CUT, Tally, next_action, record_outcome
 from sim.records import Columns, OutcomeLog, RequestLog
@@ -73,6 +74,7 @@ class ShardRun:
         self.done = Event()
         self.finished = 0
         self.warmed = 0  # users whose connection is open (they sent the adapter's warm-up)
+        self.live: LiveStats | None = None  # running totals for a live view, if one watches
         if self.size == 0:
             self.done.set()
 
@@ -118,6 +120,8 @@ class ShardRun:
             record_outcome(self.outcomes, spec.agent, outcome, t_end, tally)
         finally:
             self.finished += 1
+            if self.live is not None:
+                self.live.agent_finished()
             if self.finished >= self.size:
                 self.done.set()
 
@@ -152,6 +156,8 @@ class ShardRun:
         self.requests.append(
             spec.agent, call.op, planned, t_sent, float("nan"), float("nan"), t_done, code
         )
+        if self.live is not None:
+            self.live.record(spec.role, call.op, planned, t_sent, t_done, code)
         if call.op == "confirm" and code == "ok":
             self.acknowledged.append(hold_key(call.args.get("hold")))
         return Response(

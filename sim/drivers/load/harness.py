@@ -22,6 +22,7 @@ from sim.domain.invariants import Violation
 from sim.drivers.adapter import prepare_with_scenario
 from sim.drivers.adapter_loader import load_adapter
 from sim.drivers.adapter_spec import adapter_spec
+from sim.drivers.load.live_stats import Watch
 from sim.drivers.load.plan import LoadPlan, accounts_of
 from sim.drivers.load.target import Target
 from sim.drivers.load.timing import timing_summary
@@ -63,6 +64,7 @@ def load_run(
     master_port: int = 0,
     emulate_rtt: bool = True,
     adapter_options: dict[str, str] | None = None,
+    watch: Watch | None = None,
 ) -> LoadReport:
     """Run ``sc`` (its policy stack) against ``target`` and judge the target's final state."""
     adapter = adapter_spec(adapter)
@@ -88,6 +90,7 @@ def load_run(
             on_t0=install,
             master_bind=master_bind,
             master_port=master_port,
+            watch=watch,
         )
         events = the_adapter.export_events(client, target.admin_token)
     stamp = {

@@ -33,7 +33,9 @@ from locust.runners import STATE_RUNNING, MasterRunner, Runner
 
 from sim.drivers.load import locustfile
 from sim.drivers.load.engine import ShardRun, StartLog, columns_from_message
+from sim.drivers.load.live_stats import Watch
 from sim.drivers.load.plan import LoadPlan, window
+from sim.drivers.load.web_ui import start_web_ui, stop_web_ui
 from sim.records import OutcomeLog, RequestLog
 
 __all__ = ["LoadError", "LoadResult", "Progress", "run_load"]
@@ -120,23 +122,37 @@ def _choose_t0(first: float, lead_s: float, on_t0: Callable[[float], None] | Non
     return t0
 
 
+def _start_watch(env: Environment, watch: Watch | None) -> None:
+    if watch is not None and watch.web_ui_port is not None:
+        watch.stats.urls["web UI"] = start_web_ui(env, watch.web_ui_port)
+
+
+def _watch_t0(watch: Watch | None, t0: float) -> None:
+    if watch is not None:
+        watch.stats.t0_wall = t0
+
+
 def _run_local(
     plan: LoadPlan,
     users: int,
     lead_s: float,
     progress: Progress | None,
     on_t0: Callable[[float], None] | None,
+    watch: Watch | None = None,
 ) -> tuple[list[dict[str, Any]], float]:
     agents = plan.population().agents
     first, _ = window(plan.scenario, agents)
     shard = ShardRun(plan, agents, first=first)
+    shard.live = watch.stats if watch is not None else None
     env = Environment(user_classes=[AgentUser], events=locust.events)
     attach_shard(env, plan, shard)
     runner = env.create_local_runner()
     try:
+        _start_watch(env, watch)
         _spawn_users(runner, users)
         _wait(lambda: shard.warmed >= users, _WARM_TIMEOUT_S, "the users to open their connections")
         t0 = _choose_t0(first, lead_s, on_t0)
+        _watch_t0(watch, t0)
         shard.start(t0)
         _wait(
             shard.done.is_set,
@@ -148,6 +164,7 @@ def _run_local(
             progress(shard.progress())
     finally:
         runner.quit()
+        stop_web_ui(env)
     return [shard.to_message()], t0
 
 
@@ -160,16 +177,29 @@ class _Master:
         self.progress: dict[int, dict[str, int]] = {}
         self.records: dict[int, dict[str, Any]] = {}
         self.warmed: dict[int, int] = {}
+        self.watch: Watch | None = None
+        self.hello: set[str] = set()  # workers whose slotgrab handlers are registered
+        runner.register_message("slotgrab_hello", self._on_hello)
         runner.register_message("slotgrab_ready", self._on_ready)
+        runner.register_message("slotgrab_live", self._on_live)
         runner.register_message("slotgrab_warm", self._on_warm)
         runner.register_message("slotgrab_progress", self._on_progress)
         runner.register_message("slotgrab_records", self._on_records)
+
+    def _on_hello(self, environment: Environment, msg: Any, **_: Any) -> None:
+        # a worker connects (Locust's client_ready) before its init event registers our
+        # handlers: a plan sent on client_ready alone can reach a worker that drops it
+        self.hello.add(str(msg.node_id))
 
     def _on_ready(self, environment: Environment, msg: Any, **_: Any) -> None:
         self.ready[int(msg.data["index"])] = int(msg.data["agents"])
 
     def _on_warm(self, environment: Environment, msg: Any, **_: Any) -> None:
         self.warmed[int(msg.data["index"])] = int(msg.data["warmed"])
+
+    def _on_live(self, environment: Environment, msg: Any, **_: Any) -> None:
+        if self.watch is not None:
+            self.watch.stats.merge(msg.data)
 
     def _on_progress(self, environment: Environment, msg: Any, **_: Any) -> None:
         data = dict(msg.data)
@@ -249,6 +279,7 @@ def _run_distributed(
     on_t0: Callable[[float], None] | None,
     bind: str,
     port: int,
+    watch: Watch | None = None,
 ) -> tuple[list[dict[str, Any]], float]:
     agents = plan.population().agents
     first, _ = window(plan.scenario, agents)
@@ -257,15 +288,17 @@ def _run_distributed(
     port = port or _free_port()
     runner = env.create_master_runner(master_bind_host=bind, master_bind_port=port)
     master = _Master(runner)
+    master.watch = watch
     workers = _Workers(processes, port)
     try:
+        _start_watch(env, watch)
         _wait(
-            lambda: len(runner.clients.ready) >= n,
+            lambda: len(master.hello) >= n,
             60 if processes else 600,
             f"{n} Locust worker(s)",
         )
         message = plan.to_message()
-        for index, client_id in enumerate(sorted(runner.clients)[:n]):
+        for index, client_id in enumerate(sorted(master.hello)[:n]):
             runner.send_message(
                 "slotgrab_plan",
                 {"plan": message, "shards": n, "index": index, "first": first},
@@ -279,6 +312,7 @@ def _run_distributed(
             "the users to open their connections",
         )
         t0 = _choose_t0(first, lead_s, on_t0)
+        _watch_t0(watch, t0)
         runner.send_message("slotgrab_go", {"t0_wall": t0})
         _wait(
             lambda: len(master.records) >= n,
@@ -294,6 +328,7 @@ def _run_distributed(
     finally:
         runner.quit()
         workers.stop()
+        stop_web_ui(env)
     return [master.records[i] for i in sorted(master.records)], t0
 
 
@@ -308,17 +343,19 @@ def run_load(
     on_t0: Callable[[float], None] | None = None,
     master_bind: str = "127.0.0.1",
     master_port: int = 0,
+    watch: Watch | None = None,
 ) -> LoadResult:
     """Play the whole plan against ``plan.base_url`` and return the generator's records.
 
     ``users`` Locust users in all (default: one per agent, so no agent ever waits for a free
     user; fewer users make a closed-ish generator, and the waiting shows as lag). ``on_t0`` is
-    called with T0 (Unix seconds) once it is chosen, before any agent starts."""
+    called with T0 (Unix seconds) once it is chosen, before any agent starts. ``watch``: keep
+    running totals in ``watch.stats`` and serve Locust's web UI if it asks for one."""
     n_agents = plan.scenario.patient_count + sum(c.devices * c.lanes for c in plan.scenario.bots)
     users = users or max(n_agents, 1)
     started = time.time()
     if processes == 1 and not expect_workers:
-        messages, t0 = _run_local(plan, users, lead_s, progress, on_t0)
+        messages, t0 = _run_local(plan, users, lead_s, progress, on_t0, watch)
     else:
         messages, t0 = _run_distributed(
             plan,
@@ -330,6 +367,7 @@ def run_load(
             on_t0,
             master_bind,
             master_port,
+            watch,
         )
     return LoadResult(
         plan,
