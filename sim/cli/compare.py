@@ -37,7 +37,7 @@ from sim.experiments.executors import ExecutorError, cell_executor
 from sim.experiments.matrix import MatrixResult, Stack, plan_variants, run_matrix
 from sim.experiments.matrix_output import ZERO_WIDTH_NOTE, matrix_table, write_matrix
 from sim.experiments.ranking import rank_variants
-from sim.experiments.rundir import run_folder
+from sim.experiments.rundir import RunDir, run_folder
 from sim.scenario.loader import format_validation_error, load_scenario, resolve_path
 from sim.scenario.model import Scenario
 from sim.scenario.overrides import OverrideError, parse_set_options
@@ -194,6 +194,7 @@ def compare(
         console.print(f"{len(variants) * len(reps)} cells in {elapsed:.1f} s on {where}")
         try:
             write_matrix(folder, base, result, ranking, {"elapsed_s": elapsed, "executor": where})
+            RunDir(folder).write_scenario(base)  # the report shows it and reads the crews' markup
         except OSError as exc:
             raise UsageError(f"{folder}: cannot write the results: {exc.strerror}") from None
         if best is not None:

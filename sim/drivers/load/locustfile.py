@@ -20,7 +20,8 @@ Protocol (Locust custom messages, master → worker unless noted):
   clock, the same for every worker;
 - workers send ``slotgrab_progress`` and ``slotgrab_live`` (the answers since the last one, for
   the live view) every half second, and ``slotgrab_records`` (their records)
-  when every agent of their shard has ended.
+  when every agent of their shard has ended, or when their shard stopped early (the target
+  is gone; or ``slotgrab_stop`` ``{reason}`` from the master, on Ctrl-C or another worker's stop).
 """
 
 from __future__ import annotations
@@ -188,6 +189,12 @@ def _report(environment: Environment, shard: ShardRun) -> None:
     runner.send_message("slotgrab_records", {"index": index, **shard.to_message()})
 
 
+def _on_stop(environment: Environment, msg: Any, **_: Any) -> None:
+    shard: ShardRun | None = getattr(environment, _SHARD, None)
+    if shard is not None:  # the shard sends what it gathered (see _report)
+        shard.stop(str(msg.data["reason"]))
+
+
 def _send_live(runner: Any, shard: ShardRun) -> None:
     if shard.live is not None:
         runner.send_message("slotgrab_live", shard.live.drain())
@@ -205,6 +212,7 @@ def _on_init(environment: Environment, **_: Any) -> None:
     if isinstance(environment.runner, WorkerRunner):
         environment.runner.register_message("slotgrab_plan", _on_plan)
         environment.runner.register_message("slotgrab_go", _on_go)
+        environment.runner.register_message("slotgrab_stop", _on_stop)
         environment.runner.send_message("slotgrab_hello", {})  # now the plan can come
         return
     # `locust -f locustfile.py` on its own (the init event fires only from locust's command
