@@ -20,6 +20,7 @@ __all__ = ["app", "main"]
 COMMANDS = (
     "simulate",
     "compare",
+    "sensitivity",
     "attack",
     "scenarios",
     "validate",

@@ -28,13 +28,14 @@ from sim.attack.adaptive import adaptive_compare, adaptive_settings
 from sim.attack.output import write_adaptive
 from sim.attack.search import cells_per_search
 from sim.attack.verdict import adaptive_conclusions
+from sim.cli.compare_uncertain import check_uncertain, run_uncertain, show_uncertain
 from sim.cli.errors import UsageError, user_errors
 from sim.cli.output import json_option, print_json_file, quiet_option, result_console
 from sim.cli.progress_bar import progress_bar
 from sim.cli.run_report import report_option, write_run_report
 from sim.experiments.executors import ExecutorError, cell_executor
 from sim.experiments.matrix import MatrixResult, Stack, plan_variants, run_matrix
-from sim.experiments.matrix_output import matrix_table, write_matrix
+from sim.experiments.matrix_output import ZERO_WIDTH_NOTE, matrix_table, write_matrix
 from sim.experiments.ranking import rank_variants
 from sim.experiments.rundir import RunDir, run_folder
 from sim.scenario.loader import format_validation_error, load_scenario, resolve_path
@@ -149,6 +150,10 @@ def compare(
     attack_trials: int | None = typer.Option(
         None, "--attack-trials", min=1, max=10_000,
         help="Trials of each stack's attack search (default: the scenario's attack.trials, else 16)."),
+    uncertain: int = typer.Option(
+        0, "--uncertain", min=0, max=10_000, metavar="N",
+        help="Also run every stack at N draws of the scenario's uncertain: ranges and report "
+        "P(best for patients) per stack."),
     as_json: bool = json_option(),
     quiet: bool = quiet_option(),
 ) -> None:
@@ -162,6 +167,8 @@ def compare(
         )
         sweeps: dict[str, Any] = parse_sweep(sweep) if sweep else dict(base.sweep)
         variants = _variants_or_error(base, stacks, sweeps)
+        if uncertain:
+            check_uncertain(base, variants)
         reps = list(range(seeds if seeds is not None else base.replications))
         folder = out if out is not None else run_folder(base.name, "compare")
         err, console = Console(stderr=True), Console(width=max(Console().width, 140))
@@ -172,6 +179,7 @@ def compare(
             result = _run(base, variants, reps, executor, where, err)
             elapsed = time.perf_counter() - t0
             docs = _adaptive(base, stacks, attack_trials, executor, where, err) if adaptive else None
+            best = run_uncertain(base, variants, uncertain, executor, where, err) if uncertain else None
         ranking = rank_variants(result.stats)
         console.print(
             matrix_table(
@@ -182,12 +190,15 @@ def compare(
             "≈: not significantly different from the best (Welch t-test, p ≥ 0.05); "
             "± is the 95 % CI half-width"
         )
+        console.print(ZERO_WIDTH_NOTE)
         console.print(f"{len(variants) * len(reps)} cells in {elapsed:.1f} s on {where}")
         try:
             write_matrix(folder, base, result, ranking, {"elapsed_s": elapsed, "executor": where})
             RunDir(folder).write_scenario(base)  # the report shows it and reads the crews' markup
         except OSError as exc:
             raise UsageError(f"{folder}: cannot write the results: {exc.strerror}") from None
+        if best is not None:
+            show_uncertain(folder, best, console)
         console.print(f"results: {folder}")
         if report:
             write_run_report(folder, console)

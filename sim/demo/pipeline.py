@@ -8,7 +8,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 from rich.progress import Progress
@@ -17,6 +17,9 @@ from sim.demo.compare_step import compare_policies
 from sim.demo.load_step import LoadStepError, run_load_step
 from sim.scenario.loader import load_scenario
 from sim.scenario.model import PolicySpec, Scenario, stack_label
+
+if TYPE_CHECKING:
+    from sim.demo.agreement import Agreement
 
 __all__ = ["DEFAULT_POLICIES", "DemoResult", "run_demo"]
 
@@ -44,6 +47,7 @@ class DemoResult:
     run_dirs: list[Path]
     best: str | None
     problems: list[str] = field(default_factory=list)
+    agreement: list[Agreement] = field(default_factory=list)
 
 
 def run_demo(
@@ -55,6 +59,7 @@ def run_demo(
     load: bool = True,
     load_share: float = 0.1,
     load_seconds: float = 10.0,
+    load_max_seconds: float = 300.0,
     workers: int = 2,
     console: Console | None = None,
     progress: Callable[[Console], Progress] = _quiet_bar,
@@ -64,6 +69,8 @@ def run_demo(
     from reports import write_report  # matplotlib
     from reports.build import count_figures  # matplotlib
     from reports.comparison import best_policy  # matplotlib
+    from reports.runs import load_run  # matplotlib (the reports package)
+    from sim.demo.agreement import check_agreement, needed_after_s, write_agreement  # matplotlib
 
     err = console or Console(stderr=True)
     sc = load_scenario(scenario)
@@ -86,11 +93,14 @@ def run_demo(
     if load:
         by_label = {stack_label(st): st for st in stacks}
         by_label.setdefault("fcfs", (PolicySpec(name="fcfs"),))
+        sim_run = load_run(compared.folder)
         for label in dict.fromkeys(["fcfs", compared.best]):
             folder = out / "load" / _folder(label)
             t1 = time.perf_counter()
+            # long enough for this policy's allocation to settle (a waiting room takes minutes)
+            seconds = min(load_max_seconds, needed_after_s(sim_run, label, load_seconds))
             try:
-                run_load_step(scenario, by_label[label], _short(sc, load_share, load_seconds), folder)
+                run_load_step(scenario, by_label[label], _short(sc, load_share, seconds), folder)
                 err.print(f"load run under {label} in {time.perf_counter() - t1:.0f} s")
             except LoadStepError as exc:
                 problems.append(f"load run under {label}: {exc}")
@@ -109,7 +119,9 @@ def run_demo(
             on_figure=lambda _key: bar.advance(task),
         )
     err.print(f"report in {time.perf_counter() - t2:.0f} s; demo in {time.perf_counter() - t0:.0f} s")
-    return DemoResult(report, run_dirs, compared.best, problems)
+    agreement = check_agreement(compared.folder, run_dirs[1:])
+    write_agreement(out / "agreement.json", agreement)
+    return DemoResult(report, run_dirs, compared.best, problems, agreement)
 
 
 def _headline(sc: Scenario) -> list[tuple[PolicySpec, ...]]:
@@ -117,10 +129,18 @@ def _headline(sc: Scenario) -> list[tuple[PolicySpec, ...]]:
 
 
 def _short(sc: Scenario, share: float, seconds: float) -> dict[str, Any]:
-    """Overrides for the load run: the same race, fewer patients, the seconds around T0."""
+    """Overrides for the load run: the same race at ``share`` of its scale — patients, slots and
+    crew devices scaled together, so patients per slot stay the simulator's (patient success
+    stays comparable) — over the seconds around T0."""
     overrides: dict[str, Any] = {"horizon.before_s": 5, "horizon.after_s": seconds}
     for seg in sc.patients:
         overrides[f"patients.{seg.segment}.count"] = max(1, math.ceil(seg.count * share))
+    for d, dept in enumerate(sc.supply.departments):
+        for s, session in enumerate(dept.sessions):
+            capacity = max(1, round(session.capacity * share))
+            overrides[f"supply.departments.{d}.sessions.{s}.capacity"] = capacity
+    for b, crew in enumerate(sc.bots):
+        overrides[f"bots.{b}.devices"] = max(1, round(crew.devices * share))
     return overrides
 
 

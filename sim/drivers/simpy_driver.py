@@ -43,7 +43,7 @@ from sim.rng import Streams
 from sim.scenario.model import Scenario
 from sim.service.assembly import build_service
 from sim.service.booking import Reply
-from sim.service.queueing import ServerQueue, ServiceTimes
+from sim.service.queueing import BIN_S, ServerQueue, ServiceTimes
 
 __all__ = ["run_simulation"]
 
@@ -277,6 +277,8 @@ def run_simulation(
         "served": drv.queue.served,
         "rejected": drv.queue.rejected,
         "busy_s": drv.queue.busy_s,
+        "busy_by_bin": {str(k): v for k, v in sorted(drv.queue.busy_by_bin.items())},
+        "busy_bin_s": BIN_S,
         "workers": sc.service.workers,
         "window_s": sc.horizon.before_s + sc.horizon.after_s,
         "events": drv.events_scheduled(),

@@ -26,7 +26,7 @@ from sim.experiments.matrix import MatrixResult
 from sim.experiments.ranking import KEY_METRICS, Ranked, share_metric
 from sim.scenario.model import Scenario
 
-__all__ = ["matrix_table", "write_matrix"]
+__all__ = ["ZERO_WIDTH_MARK", "ZERO_WIDTH_NOTE", "matrix_table", "write_matrix"]
 
 _SHOWN = ("patient_success", "scalper_profit", "jain_index", "time_to_book_p50_s", "burden_s_mean")
 _HEADER = {
@@ -39,6 +39,9 @@ _HEADER = {
     "burden_s_mean": "burden s",
 }
 _ALPHA = 0.05
+ZERO_WIDTH_MARK = "det"
+ZERO_WIDTH_NOTE = (f"± 0 {ZERO_WIDTH_MARK}: every seed gave the same value — the model is "
+                   "deterministic there, so the CI's zero width is not certainty about the world")
 
 
 def _fmt(v: float) -> str:
@@ -51,11 +54,12 @@ def _fmt(v: float) -> str:
 def _cell(s: MetricStats | None, r: Ranked, metric: str) -> str:
     if s is None:
         return "—"
-    text = (
-        _fmt(s.mean)
-        if not math.isfinite(s.half_width)
-        else f"{_fmt(s.mean)} ± {_fmt(s.half_width)}"
-    )
+    if not math.isfinite(s.half_width):
+        text = _fmt(s.mean)
+    elif s.half_width == 0 and s.n > 1:
+        text = f"{_fmt(s.mean)} ± 0 {ZERO_WIDTH_MARK}"  # every seed gave the same value
+    else:
+        text = f"{_fmt(s.mean)} ± {_fmt(s.half_width)}"
     return f"{text} ≈" if r.rank > 1 and r.same_as_best(metric, _ALPHA) else text
 
 

@@ -18,6 +18,7 @@ from sim.scenario.bounded_yaml import YamlBoundError, read_bounded
 from sim.scenario.model import Scenario
 from sim.scenario.overrides import OverrideError, apply_overrides
 from sim.scenario.stdin import STDIN, stdin_scenario_path
+from sim.scenario.uncertain import uncertain_problems
 
 __all__ = ["ScenarioError", "load_scenario", "scenario_dir", "shipped_scenarios"]
 
@@ -110,11 +111,15 @@ def parse_scenario(data: Any, source: str, overrides: dict[str, Any] | None = No
         bad = _non_finite(data)
         if bad is not None:
             raise ScenarioError(f"{source}: {bad}: value is not a finite number; allowed: finite numbers")
-        return Scenario.model_validate(data)
+        sc = Scenario.model_validate(data)
     except OverrideError as exc:
         raise ScenarioError(f"{source}: --set {exc}") from None
     except ValidationError as exc:
         raise ScenarioError(format_validation_error(source, exc)) from None
+    problems = [] if overrides else uncertain_problems(sc)  # overrides may drop what a range names
+    if problems:
+        raise ScenarioError("\n".join(f"{source}: {p}" for p in problems))
+    return sc
 
 
 def load_scenario(path: str | Path, overrides: dict[str, Any] | None = None) -> Scenario:

@@ -367,6 +367,12 @@ class Scenario(_Frozen):
         default_factory=dict, max_length=100)
     attack: AttackSettings | None = Field(
         None, description="slotgrab attack: the crew's search space, budget and prices (sim/scenario/attack.py)")
+    uncertain: dict[str, tuple[float, float]] = Field(
+        default_factory=dict,
+        description="slotgrab sensitivity / compare --uncertain: dotted path of a numeric field "
+        "→ [low, high], the range the value is honestly uncertain in, e.g. "
+        "{bots.plugin.rate_per_s: [50, 200]}",
+    )
 
     @field_validator("policies", "compare")
     @classmethod

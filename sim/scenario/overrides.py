@@ -17,7 +17,7 @@ import yaml
 
 from sim.scenario.bounded_yaml import YamlBoundError, parse_bounded, read_bounded
 
-__all__ = ["OverrideError", "apply_overrides", "parse_set_options", "read_overrides_file"]
+__all__ = ["OverrideError", "apply_overrides", "parse_set_options", "read_overrides_file", "value_at"]
 
 _NAME_KEYS = ("segment", "crew", "id", "name")
 _MAX_FILE_BYTES = 1 << 20  # an overrides file is a few lines; a bigger one is a mistake
@@ -105,3 +105,17 @@ def apply_overrides(data: dict[str, Any], overrides: dict[str, Any]) -> dict[str
         last = _step(node, parts[-1], path)
         node[last] = value
     return out
+
+
+def value_at(data: dict[str, Any], path: str) -> Any:
+    """The value a dotted path (as ``--set`` takes it) addresses in ``data``; OverrideError if
+    the path does not exist."""
+    node: Any = data
+    parts = path.split(".")
+    for depth, part in enumerate(parts):
+        key = _step(node, part, ".".join(parts[: depth + 1]))
+        if isinstance(node, dict) and key not in node:
+            allowed = sorted(str(k) for k in node)
+            raise OverrideError(f"{path}: no field {part!r}; allowed: {allowed}")
+        node = node[key]
+    return node

@@ -10,19 +10,22 @@ waiting is turned away (503), as a saturated server's accept queue does.
 from __future__ import annotations
 
 import heapq
+import math
 from collections import deque
 
 import numpy as np
 
 from sim.scenario.model import ServiceModel
 
-__all__ = ["ServerQueue", "ServiceTimes"]
+__all__ = ["BIN_S", "ServerQueue", "ServiceTimes"]
+
+BIN_S = 0.1  # width of the busy-time bins: fine enough to see a sub-second release peak
 
 
 class ServerQueue:
     """FCFS c-server queue with a bounded number of waiting requests."""
 
-    __slots__ = ("_free_at", "_waiting", "backlog", "busy_s", "rejected", "served")
+    __slots__ = ("_free_at", "_waiting", "backlog", "busy_by_bin", "busy_s", "rejected", "served")
 
     def __init__(self, workers: int, backlog: int, t0: float = 0.0) -> None:
         self._free_at = [t0] * workers  # min-heap: when each worker is next free
@@ -31,6 +34,9 @@ class ServerQueue:
         self.served = 0
         self.rejected = 0
         self.busy_s = 0.0
+        # worker-seconds busy per 100 ms bin (key: floor(t / BIN_S)), so the peak's busy
+        # fraction is visible, not only the horizon average (sim/metrics/service_peak.py)
+        self.busy_by_bin: dict[int, float] = {}
 
     def waiting(self, now: float) -> int:
         """Requests accepted but not yet started at ``now``."""
@@ -52,7 +58,17 @@ class ServerQueue:
             self._waiting.append(start)
         self.served += 1
         self.busy_s += service_s
+        self._add_busy(start, start + service_s)
         return start
+
+    def _add_busy(self, start: float, end: float) -> None:
+        """Spread one service interval over the :data:`BIN_S` bins it covers."""
+        bins = self.busy_by_bin
+        k = math.floor(start / BIN_S)
+        while start < end:
+            edge = min(end, (k + 1) * BIN_S)
+            bins[k] = bins.get(k, 0.0) + (edge - start)
+            start, k = edge, k + 1
 
 
 class ServiceTimes:

@@ -3,6 +3,7 @@ against the reference service), and a clear failure when a part is missing."""
 
 from __future__ import annotations
 
+import json
 import re
 import sys
 from pathlib import Path
@@ -12,7 +13,8 @@ from typer.testing import CliRunner
 
 from sim.cli.app import app
 
-SMALL = ["--reps", "2", "--policies", "2", "--load-share", "0.02", "--load-seconds", "5"]
+SMALL = ["--reps", "2", "--policies", "2", "--load-share", "0.02", "--load-seconds", "5",
+         "--load-max-seconds", "15"]
 
 
 @pytest.mark.slow
@@ -33,6 +35,10 @@ def test_demo_small(runner: CliRunner, tmp_path: Path) -> None:
     assert "Load run — fcfs" in html and "Incomplete" not in html
     rows = [ln for ln in result.output.splitlines() if ln.startswith("│ load")]
     assert len(rows) == len(loads)
+    agreement = json.loads((out / "agreement.json").read_text(encoding="utf-8"))
+    assert {r["metric"] for r in agreement} == {"bot_share", "patient_success"}
+    for row in agreement:  # a row that differs is flagged on the terminal with its cause
+        assert row["agrees"] or (row["cause"] and "simulator and load run differ" in result.output)
 
 
 @pytest.mark.slow
