@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -17,39 +16,20 @@ from reports.comparison import best_policy, comparison_figure
 from reports.economics import scalper_figure
 from reports.fairness import fairness_figure
 from reports.figure import ReportFigure
+from reports.html import render_html
 from reports.loadrun import load_timing_figure
+from reports.markdown import render_markdown
 from reports.palette import PolicyColours
+from reports.report import Report
 from reports.runs import Run, load_run, runs_by_kind
 from reports.stats import Estimate, estimates_of
-from reports.summary import SummaryTable, summary_table
+from reports.summary import summary_table
 from reports.tables import Tables
 from reports.time_to_book import time_to_book_figure
 from reports.timeline import timeline_figure
 from reports.twin import twin_figure
 
 __all__ = ["Report", "build_report", "count_figures", "write_report"]
-
-
-@dataclass
-class Report:
-    """Everything a rendered report shows."""
-
-    title: str
-    runs: list[Run]
-    summary: SummaryTable
-    figures: list[ReportFigure]
-    conclusions: list[str]
-    problems: list[str] = field(default_factory=list)
-    best: str | None = None
-
-    @property
-    def scenario_text(self) -> str:
-        """The resolved scenario of the first run (all runs of one report share it)."""
-        return next((r.scenario_text for r in self.runs if r.scenario_text), "")
-
-    def metadata(self) -> list[tuple[str, dict[str, Any]]]:
-        """(run label, meta.json) of every run, composite runs' parts included."""
-        return [(r.label, r.meta) for run in self.runs for r in (run, *run.children)]
 
 
 def build_report(
@@ -127,9 +107,6 @@ def write_report(
     ``on_figure`` is called with each figure's key as it is built (progress bars).
     Returns the HTML file's path. Raises :class:`reports.runs.RunDirError` when a folder is not
     a readable run directory."""
-    from reports.html import render_html
-    from reports.markdown import render_markdown
-
     dirs = [paths] if isinstance(paths, Path) else [Path(p) for p in paths]
     report = build_report(dirs, title=title, problems=problems, on_figure=on_figure)
     target = out or dirs[0] / "report.html"

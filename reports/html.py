@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from html import escape
 from typing import Any
 
-from reports.build import Report
+from reports.report import Report
 from reports.summary import SummaryTable
 
 __all__ = ["render_html"]

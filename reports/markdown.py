@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from reports.build import Report
+from reports.report import Report
 
 __all__ = ["render_markdown"]
 

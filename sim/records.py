@@ -1,8 +1,9 @@
 """Records: the one schema every run writes, whether the simulator or a load run produced it.
 
-Four flat tables, each stamped with scenario, policy, seed and replication when written:
+Five flat tables, each stamped with scenario, policy, seed and replication when written:
 
 - ``agents``: the plan — one row per agent (kind, group, identities, planned arrival, traits);
+- ``identities``: one row per identity an agent holds (account, person, IP);
 - ``requests``: one row per call — planned/sent/done times, operation, outcome code;
 - ``bookings``: one row per ledger event — release, hold, confirm, expire, cancel, return;
 - ``outcomes``: one row per agent — how its run ended, calls made, seconds of burden.
@@ -125,7 +126,7 @@ TABLES = ("agents", "identities", "requests", "bookings", "outcomes")
 
 
 class RunRecords:
-    """The four tables of one run (one policy stack, one seed, one replication)."""
+    """The five tables of one run (one policy stack, one seed, one replication)."""
 
     def __init__(self, meta: dict[str, Any], agents: pa.Table, identities: pa.Table, requests: pa.Table,
                  bookings: pa.Table, outcomes: pa.Table, extra: dict[str, Any] | None = None) -> None:

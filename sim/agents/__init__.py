@@ -5,17 +5,16 @@ from collections.abc import Callable
 import numpy as np
 
 from sim.agents.actions import AgentScript
-from sim.agents.population import AgentSpec
+from sim.agents.bot import bot
+from sim.agents.patient import patient
+from sim.agents.resale import buyer
+from sim.agents.spec import AgentSpec
 
 Script = Callable[[AgentSpec, np.random.Generator], AgentScript]
 
 
 def script_for(role: str) -> Script:
     """The generator function that plays agents of this role."""
-    from sim.agents.bot import bot
-    from sim.agents.patient import patient
-    from sim.agents.resale import buyer
-
     scripts: dict[str, Script] = {"patient": patient, "bot": bot, "buyer": buyer}
     try:
         return scripts[role]

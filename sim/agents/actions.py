@@ -13,6 +13,8 @@ from collections.abc import Generator
 from dataclasses import dataclass, field
 from typing import Any
 
+from sim.domain.contract import OPS, STATUS_OF
+
 __all__ = [
     "OPS",
     "STATUS_OF",
@@ -22,37 +24,6 @@ __all__ = [
     "Response",
     "Wait",
 ]
-
-# Operations every target implements (policies may add more: captcha, lottery, waiting room).
-OPS = ("list_sessions", "hold", "confirm", "cancel")
-
-# Stable response codes → HTTP status. The SimPy service and every HTTP target use these.
-STATUS_OF: dict[str, int] = {
-    "ok": 200,
-    "queued": 202,
-    "bad_request": 400,
-    "invalid": 422,
-    "unauthorized": 401,
-    "forbidden": 403,
-    "blocked": 403,
-    "frozen": 403,  # account frozen after a cancellation until re-verified (op ``reverify``)
-    "referral_required": 403,  # expert slot needs a referral the person does not hold
-    "not_found": 404,
-    "sold_out": 409,
-    "conflict": 409,
-    "rule_violation": 409,
-    "lottery": 409,  # the session is allocated by a draw: enter with op ``lottery_enter``
-    "expired": 410,
-    "not_released": 425,
-    "captcha_required": 428,
-    "captcha_failed": 428,
-    "waiting_room": 428,  # admission token needed: take a ticket with op ``enter_queue``
-    "rate_limited": 429,
-    "overloaded": 503,
-    "timeout": 504,
-    "network_error": 599,
-}
-
 
 @dataclass(frozen=True, slots=True)
 class Wait:

@@ -37,14 +37,14 @@ from typing import Any
 import numpy as np
 
 from sim.agents.actions import AgentScript, Call, Outcome, Response, Wait
-from sim.agents.population import AgentSpec
+from sim.agents.spec import AgentSpec
+from sim.domain.contract import CAPTCHA_CODES
 from sim.scenario.model import BotCrew
 
 __all__ = ["CAPTCHA_CODES", "bot", "captcha_answer"]
 
 Steps = Generator[Wait | Call, Response | None, Any]
 
-CAPTCHA_CODES = frozenset({"captcha_required", "captcha_failed"})
 _LIMITED = frozenset({"rate_limited", "blocked"})
 _ACCOUNT_DEAD = frozenset({"frozen"})
 _PERSON_DEAD = frozenset({"rule_violation", "referral_required"})
@@ -65,7 +65,7 @@ def captcha_answer(challenge: dict[str, Any], correct: bool) -> dict[str, Any]:
 class _Stock:
     """A slot the lane holds: unpaid (spinning) or paid (placeholder for sale)."""
 
-    hold_id: int
+    hold_id: Any  # the target's id as it came (int, UUID string …), passed back unchanged
     session: str
     account: int
     person: int
@@ -138,7 +138,7 @@ class _Lane:
         self.crew: BotCrew = spec.params
         crew = self.crew
         self.ids = _Identities(spec)
-        self.interval = spec.lanes / crew.rate_per_s  # the device's rate shared by its lanes
+        self.interval: float = spec.lanes / crew.rate_per_s  # the device's rate shared by its lanes
         self.jitter = crew.jitter_ms
         self.quota = math.ceil(crew.max_slots / spec.crew_lanes)
         self.route = spec.route or ((spec.department, spec.sessions),)
@@ -340,7 +340,7 @@ class _Lane:
     def _settle(self, r: Response, ident: dict[str, int]) -> Steps:
         self.grabbed += 1
         s = _Stock(
-            int(r.body["hold_id"]),
+            r.body["hold_id"],
             str(r.body.get("session")),
             ident["account"],
             ident["person"],
@@ -440,7 +440,7 @@ class _Lane:
         h = (yield from self.call("hold", {**ident, "session": s.session})) if c.ok else c
         if h.ok:
             s.hold_id, s.expires_at = (
-                int(h.body["hold_id"]),
+                h.body["hold_id"],
                 float(h.body.get("expires_at", math.inf)),
             )
         else:
@@ -462,7 +462,7 @@ class _Lane:
             buyer = {"account": account, "person": deal.want.person, "ip": ip}
             h = yield from self.call("hold", {**buyer, "session": s.session})
             if h.ok:
-                p = yield from self.call("confirm", {**buyer, "hold": int(h.body["hold_id"])})
+                p = yield from self.call("confirm", {**buyer, "hold": h.body["hold_id"]})
                 ok = p.ok
                 break
             if h.code not in _ACCOUNT_DEAD:

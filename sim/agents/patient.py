@@ -29,15 +29,15 @@ from typing import Any
 import numpy as np
 
 from sim.agents.actions import AgentScript, Call, Outcome, Response, Wait
-from sim.agents.population import AgentSpec
-from sim.policies.referral_gate import referral_code
+from sim.agents.spec import AgentSpec
+from sim.domain.contract import CAPTCHA_CODES
+from sim.domain.referral import referral_code
 from sim.scenario.model import PatientSegment
 
 __all__ = ["patient"]
 
-# Answers after which trying again is pointless for this request (the slot is not coming back).
+# Answers after which trying the same request again may help (the hold may still be payable).
 _TRANSIENT = frozenset({"overloaded", "timeout", "network_error", "not_released", "conflict"})
-_CAPTCHA = frozenset({"captcha_required", "captcha_failed"})
 _REFUSALS = frozenset({"frozen", "blocked", "referral_required", "rule_violation"})
 _REFERRAL_OPS = frozenset({"hold", "lottery_enter", "waitlist_join"})
 # The service did not answer (overloaded, timed out, lost): ask the same thing again later.
@@ -145,7 +145,7 @@ def _send(v: _Visit, op: str, extra: dict[str, Any]) -> Steps:
         assert r is not None
         if r.t > v.deadline:
             return r
-        if r.code in _CAPTCHA and tries < v.seg.captcha_tries:
+        if r.code in CAPTCHA_CODES and tries < v.seg.captcha_tries:
             tries += 1
             seconds, correct = _solve(v, r.body)
             yield Wait(seconds, "captcha")
@@ -293,7 +293,7 @@ def patient(spec: AgentSpec, rng: np.random.Generator) -> AgentScript:
             if _late(v, r):
                 return Outcome("impatient")
             if r.code in _REFUSALS:
-                stop = yield from _refused(v, r)
+                stop: Outcome | None = yield from _refused(v, r)
                 if stop is not None:
                     return stop
                 failures += 1

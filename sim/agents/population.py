@@ -12,46 +12,13 @@ from typing import Any
 
 import numpy as np
 
+from sim.agents.resale import market_for
+from sim.agents.spec import AgentSpec
 from sim.records import AgentLog, IdentityLog
 from sim.rng import Streams
 from sim.scenario.model import BotCrew, PatientSegment, Scenario
 
 __all__ = ["AgentSpec", "Population", "build_population"]
-
-
-@dataclass(frozen=True, slots=True)
-class AgentSpec:
-    """One agent of the plan. Patients have one account/person/ip; a bot lane has pools."""
-
-    agent: int
-    kind: str  # "patient" | "bot"
-    role: str  # which script runs it: "patient", "bot"
-    group: str  # patient segment or bot crew
-    department: str
-    sessions: tuple[str, ...]  # sessions wanted, in order of preference
-    accounts: tuple[int, ...]
-    persons: tuple[int, ...]
-    ips: tuple[int, ...]
-    arrival: float  # seconds relative to T0
-    reaction: float  # seconds; a personal trait
-    rtt: float  # seconds, round trip
-    params: Any  # the PatientSegment or BotCrew
-    market: Any = None  # the run's resale market (sim.agents.resale.Market), shared by reference
-    lanes: int = 1  # bot lanes: how many lanes this lane's device runs (its concurrency)
-    crew_lanes: int = 1  # bot lanes: how many lanes the whole crew runs
-    route: tuple[tuple[str, tuple[str, ...]], ...] = ()  # bot lanes: (department, sessions) in order
-
-    @property
-    def account(self) -> int:
-        return self.accounts[0]
-
-    @property
-    def person(self) -> int:
-        return self.persons[0]
-
-    @property
-    def ip(self) -> int:
-        return self.ips[0]
 
 
 @dataclass(slots=True)
@@ -143,8 +110,6 @@ def _add(pop: Population, kind: str, role: str, group: str, dept: str, sessions:
 
 def build_population(sc: Scenario, streams: Streams) -> Population:
     """Patients of every segment, then every crew's lanes; ids are consecutive from 1."""
-    from sim.agents.resale import market_for  # resale imports this module
-
     pop = Population([], AgentLog(), IdentityLog(), market_for(sc.bots, sc.patients))
     ids = _Ids()
     for i, seg in enumerate(sc.patients):

@@ -12,7 +12,7 @@ the queue.
 
 Nothing about a sale is hidden from the records: the ``bookings`` table shows the crew's
 ``cancel`` of its placeholder and a ``hold``/``confirm`` whose ``person`` is the buyer's and
-whose ``account`` is a crew account; :func:`sim.metrics.economics.resale_bookings` finds them.
+whose ``account`` is a crew account; :func:`sim.metrics.economics.resale_mask` finds them.
 
 **Where the market lives.** One :class:`Market` per run, built with the plan
 (:func:`sim.agents.population.build_population`) and handed to every seller and buyer through
@@ -33,7 +33,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from sim.agents.actions import AgentScript, Call, Outcome, Response, Wait
-from sim.agents.population import AgentSpec
+from sim.agents.patient import patient
+from sim.agents.spec import AgentSpec
 from sim.scenario.model import BotCrew, PatientSegment
 
 __all__ = ["Deal", "Market", "Want", "buyer", "market_for"]
@@ -159,9 +160,7 @@ def buyer(spec: AgentSpec, rng: np.random.Generator) -> AgentScript:
     """A patient willing to buy from a scalper: plays the ordinary patient; if that fails,
     posts a want at the time of the last answer and ends with status ``to_scalper`` (whether a
     scalper delivered shows in the bookings: the buyer's person booked by a crew account)."""
-    from sim.agents import script_for  # the patient script, whoever maintains it
-
-    outcome, last_t = yield from _timed(script_for("patient")(spec, rng), spec.arrival)
+    outcome, last_t = yield from _timed(patient(spec, rng), spec.arrival)
     if outcome.status == "booked" or spec.market is None:
         return outcome
     seg: PatientSegment = spec.params

@@ -19,6 +19,7 @@ import typer
 from rich.console import Console
 
 from sim.bench.measure import machine, spread, write_json
+from sim.cli.compare import parse_policy
 from sim.experiments.matrix import MatrixResult, Variant, run_matrix
 from sim.scenario.loader import load_scenario, resolve_path
 from sim.scenario.model import Scenario
@@ -61,8 +62,6 @@ def bench_compare(
     out: Path | None = typer.Option(None, "--out", help="Write the results as JSON here."),
 ) -> None:
     """Speed-up of ``slotgrab compare`` on local cores vs one process (medians)."""
-    from sim.cli.compare import parse_policy
-
     base = load_scenario(resolve_path(scenario))
     variants = [Variant(parse_policy(base, p)) for p in (policy or DEFAULT_POLICIES)]
     reps = list(range(seeds))

@@ -26,12 +26,18 @@ import time
 from pathlib import Path
 from typing import Any
 
+import httpx
 import numpy as np
 import typer
 from rich.console import Console
 from rich.table import Table
 
 from sim.bench.measure import machine, spread, write_json
+from sim.cli.console import wide_console
+from sim.drivers.adapter import ReferenceAdapter
+from sim.drivers.load.target import started_target
+from sim.drivers.load.timing import histogram_of
+from sim.scenario.model import Scenario
 
 __all__ = ["LAG_GOAL_MS", "bench_load", "register"]
 
@@ -42,8 +48,6 @@ THROUGHPUT_USERS = 64
 
 
 def _scenario(agents: int, arrival: dict[str, Any], after_s: float) -> Any:
-    from sim.scenario.model import Scenario
-
     return Scenario.model_validate(
         {
             "name": "bench-load",
@@ -67,8 +71,6 @@ def _scenario(agents: int, arrival: dict[str, Any], after_s: float) -> Any:
 
 
 def _abs_lag_ms(report: Any) -> dict[str, float]:
-    from sim.drivers.load.timing import histogram_of
-
     req = report.records.requests
     lag = np.abs(np.asarray(req.column("t_sent")) - np.asarray(req.column("t_planned")))
     h = histogram_of(lag)
@@ -138,12 +140,6 @@ def _wrk(base_url: str, tokens: dict[str, str], seconds: int) -> float:
 def bench_load(repeats: int = 3, wrk_seconds: int = 5, progress: Any = None) -> dict[str, Any]:
     """Run the benchmark; a JSON-ready result."""
     from sim.drivers.load.harness import load_run  # imports locust: gevent patching first
-
-    # isort: split
-    import httpx
-
-    from sim.drivers.adapter import ReferenceAdapter
-    from sim.drivers.load.target import started_target
 
     load_before = os.getloadavg()[0]  # other work on the machine skews every figure: say so
     burst = _scenario(BURST, {"dist": "uniform", "low": 0.0, "high": 1.0}, 1.0)
@@ -226,15 +222,13 @@ def register(bench_app: typer.Typer) -> None:
         """Punctuality (|actual − planned|) of 2,000 requests in the release second with 1 and 2
         Locust processes, and the driver's requests/s per process beside wrk."""
         # locust monkey-patches threading: import it before rich starts its refresh thread
-        import sim.drivers.load.harness  # noqa: F401
+        import sim.drivers.load.harness  # noqa: F401  (locust, gevent)
 
         err = Console(stderr=True)
         with err.status("benchmarking the load driver …") as status:
             result = bench_load(
                 repeats, wrk_seconds, lambda msg: status.update(f"load driver: {msg}")
             )
-        from sim.cli.load import wide_console
-
         console = wide_console()
         console.print(_table(result))
         goal = "met" if result["goal_met"] else "NOT met"

@@ -28,6 +28,9 @@ from rich.console import Console
 from rich.progress import Progress
 
 from sim.bench.measure import machine, spread, write_json
+from sim.cli.errors import UsageError, user_errors
+from targets.reference.pg_cluster import find_pg_bin, temporary_cluster
+from targets.reference.server import free_port, make_settings, start_server
 
 __all__ = ["GOAL_HOLDS_PER_S", "GOAL_RATIO", "bench_service", "parse_wrk", "register"]
 
@@ -119,9 +122,6 @@ def _summary(samples: list[dict[str, float]]) -> dict[str, Any]:
 def bench_service(runs: int, duration_s: float, connections: int, postgres: bool,
                   progress: Progress | None = None) -> dict[str, Any]:
     """Start the servers, alternate timed runs, return the JSON-able result."""
-    from targets.reference.pg_cluster import find_pg_bin, temporary_cluster
-    from targets.reference.server import free_port, make_settings, start_server
-
     if shutil.which("wrk") is None:
         raise RuntimeError("wrk is not installed (apt-get install wrk; .ci/system-packages.sh)")
     notes: list[str] = []
@@ -182,8 +182,6 @@ def register(bench_app: typer.Typer) -> None:
         out: Path | None = typer.Option(None, "--out", help="Also write the JSON result here."),
     ) -> None:
         """Holds/s of the reference service (SQLite 1 worker, PostgreSQL 2) vs a trivial endpoint; JSON."""
-        from sim.cli.errors import UsageError, user_errors
-
         with user_errors():
             try:
                 with Progress(console=Console(stderr=True), transient=True) as progress:

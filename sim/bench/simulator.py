@@ -29,8 +29,9 @@ from rich.console import Console
 from rich.progress import Progress
 
 from sim.bench.measure import machine, peak_rss_in_child, pin_one_core, spread, write_json
-from sim.bench.simpy_reference import timeout_rates
+from sim.cli.errors import user_errors
 from sim.drivers.simpy_driver import run_simulation
+from sim.drivers.simpy_reference import timeout_rates
 from sim.scenario import Scenario, load_scenario
 from sim.scenario.overrides import parse_set_options
 
@@ -175,8 +176,6 @@ def register(bench_app: typer.Typer) -> None:
         out: Path | None = typer.Option(None, "--out", help="Also write the JSON result here."),
     ) -> None:
         """Simulated requests per second (one core, vs bare SimPy) and peak memory; JSON."""
-        from sim.cli.errors import user_errors
-
         with user_errors():
             sc = load_scenario(scenario, parse_set_options(set_))
             with Progress(console=Console(stderr=True), transient=True) as progress:

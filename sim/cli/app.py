@@ -19,6 +19,7 @@ __all__ = ["app", "main"]
 COMMANDS = (
     "simulate",
     "compare",
+    "attack",
     "scenarios",
     "validate",
     "policies",
@@ -30,6 +31,7 @@ COMMANDS = (
     "calibrate",
     "twin",
     "demo",
+    "adapter",
 )
 
 app = typer.Typer(

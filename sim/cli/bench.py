@@ -18,6 +18,7 @@ BENCHMARKS = (
     "service",
     "load",
     "compare",
+    "attack",
 )
 
 

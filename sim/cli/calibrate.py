@@ -8,8 +8,9 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
+from sim.cli.adapter_options import adapter_opt_option, adapter_option, resolve_adapter
 from sim.cli.errors import UsageError, user_errors
-from sim.cli.load import adapter_option, admin_token_file_option, wide_console
+from sim.cli.load import admin_token_file_option, wide_console
 from sim.cli.metric_table import format_value
 
 __all__ = ["register"]
@@ -48,6 +49,7 @@ def calibrate(
         200, "--samples", min=10, max=100_000, help="Samples per operation."
     ),
     adapter: str | None = adapter_option(),
+    adapter_opt: list[str] = adapter_opt_option(),
     admin_token_file: Path | None = admin_token_file_option(),
 ) -> None:
     """Measure per-operation service times of a target; print and write a scenario service block."""
@@ -59,10 +61,7 @@ def calibrate(
     from sim.drivers.load.target import TargetSpecError, target_for
 
     with user_errors():
-        try:
-            the_adapter = load_adapter(adapter)
-        except ValueError as exc:
-            raise UsageError(str(exc)) from None
+        the_adapter = load_adapter(*resolve_adapter(adapter, adapter_opt))
         try:
             with (
                 target_for(target, admin_token=lambda: _admin_token(admin_token_file)) as tgt,

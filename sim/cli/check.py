@@ -14,6 +14,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from sim.cli.adapter_options import adapter_opt_option, adapter_option, health_path, resolve_adapter
 from sim.cli.errors import UsageError, user_errors
 from sim.cli.progress_bar import progress_bar
 from sim.gates.check import CheckError, CheckOptions, CheckOutput, run_check
@@ -56,7 +57,7 @@ def _run(opts: CheckOptions) -> CheckOutput:
     if opts.kind == "load":
         # Locust patches threading with gevent on import: do it before the progress bar starts
         # its refresh thread (patching with a live thread deadlocks it).
-        import sim.gates.measure_load  # noqa: F401
+        import sim.gates.measure_load  # noqa: F401  (locust, gevent)
     progress = progress_bar(Console(stderr=True))
     label = "replications" if opts.kind == "simulate" else "load run: agents finished"
     with progress:
@@ -98,8 +99,13 @@ def check(
     admin_token_file: Path | None = typer.Option(
         None, "--admin-token-file", help="load: admin token of --target URL (else $SLOTGRAB_ADMIN_TOKEN)."
     ),
+    adapter: str | None = adapter_option(),
+    adapter_opt: list[str] = adapter_opt_option(),
 ) -> None:
     """Run a scenario, evaluate its gates (and regressions vs a baseline); exit 0/1/2/3."""
+    with user_errors():
+        spec, options = resolve_adapter(adapter, adapter_opt)
+    reference_path = health_path(spec, reference_path)
     opts = CheckOptions(
         scenario,
         kind,
@@ -113,6 +119,8 @@ def check(
         processes,
         reference_path,
         admin_token_file=admin_token_file,
+        adapter=spec,
+        adapter_options=tuple(options.items()),
     )
     with user_errors():
         try:

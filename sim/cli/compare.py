@@ -12,11 +12,10 @@ cell's summary), and ``report.html``/``report.md`` unless ``--no-report``.
 from __future__ import annotations
 
 import contextlib
-import multiprocessing
 import os
 import time
 from collections.abc import Iterator, Mapping, Sequence
-from concurrent.futures import Executor, ProcessPoolExecutor
+from concurrent.futures import Executor
 from pathlib import Path
 from typing import Any
 
@@ -25,9 +24,14 @@ import yaml
 from pydantic import ValidationError
 from rich.console import Console
 
+from sim.attack.adaptive import adaptive_compare, adaptive_settings
+from sim.attack.output import write_adaptive
+from sim.attack.search import cells_per_search
+from sim.attack.verdict import adaptive_conclusions
 from sim.cli.errors import UsageError, user_errors
 from sim.cli.progress_bar import progress_bar
 from sim.cli.run_report import report_option, write_run_report
+from sim.experiments.executors import ExecutorError, cell_executor
 from sim.experiments.matrix import MatrixResult, Stack, plan_variants, run_matrix
 from sim.experiments.matrix_output import matrix_table, write_matrix
 from sim.experiments.ranking import rank_variants
@@ -73,27 +77,12 @@ def parse_sweep(options: Sequence[str]) -> dict[str, tuple[Any, ...]]:
 
 @contextlib.contextmanager
 def _executor(workers: int, dask: str | None) -> Iterator[tuple[Executor | None, str]]:
-    """The executor cells run on, and a description of it."""
-    if dask is not None:
-        from distributed import Client  # only a Dask run pays for importing it
-
-        try:
-            client = Client(dask, timeout="10s")
-        except (OSError, TimeoutError, ValueError) as exc:
-            raise UsageError(f"--dask {dask}: cannot connect to the scheduler ({exc})") from None
-        with client:
-            n = len(client.scheduler_info().get("workers", {}))
-            yield client.get_executor(), f"Dask cluster {dask} ({n} workers)"
-        return
-    if workers == 1:
-        yield None, "1 local process"
-        return
-    # forkserver: workers are forked from a clean process that imported the model once, never
-    # from this one (which runs the progress bar's thread)
-    ctx = multiprocessing.get_context("forkserver")
-    ctx.set_forkserver_preload(["sim.experiments.matrix"])
-    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
-        yield pool, f"{workers} local processes"
+    """The executor cells run on, and a description of it (a usage error if unreachable)."""
+    try:
+        with cell_executor(workers, dask) as pair:
+            yield pair
+    except ExecutorError as exc:
+        raise UsageError(str(exc)) from None
 
 
 def _variants_or_error(
@@ -153,6 +142,12 @@ def compare(
         None, "--set", metavar="PATH=VALUE", help="Override a field of the base scenario."
     ),
     report: bool = report_option(),
+    adaptive: bool = typer.Option(
+        False, "--adaptive",
+        help="Also search the strongest attack against each stack (slotgrab attack) and rank by worst case."),
+    attack_trials: int | None = typer.Option(
+        None, "--attack-trials", min=1, max=10_000,
+        help="Trials of each stack's attack search (default: the scenario's attack.trials, else 16)."),
 ) -> None:
     """Compare policy stacks (× sweeps × seeds): ranked table with 95 % CIs, CSV and JSON."""
     with user_errors():
@@ -170,7 +165,8 @@ def compare(
         t0 = time.perf_counter()
         with _executor(workers, dask) as (executor, where):
             result = _run(base, variants, reps, executor, where, err)
-        elapsed = time.perf_counter() - t0
+            elapsed = time.perf_counter() - t0
+            docs = _adaptive(base, stacks, attack_trials, executor, where, err) if adaptive else None
         ranking = rank_variants(result.stats)
         console.print(
             matrix_table(
@@ -189,6 +185,8 @@ def compare(
         console.print(f"results: {folder}")
         if report:
             write_run_report(folder, console)
+        if docs is not None:
+            _show_adaptive(folder, docs, report, console)
 
 
 def _run(
@@ -202,6 +200,26 @@ def _run(
     with progress_bar(err, remaining=True) as bar:
         task = bar.add_task(f"{base.name}: cells on {where}", total=len(variants) * len(reps))
         return run_matrix(base, variants, reps, executor, lambda _cell: bar.advance(task))
+
+
+def _adaptive(base: Scenario, stacks: Sequence[Stack], trials: int | None, executor: Executor | None,
+              where: str, err: Console) -> list[dict[str, Any]]:
+    settings = adaptive_settings(base, trials)
+    with progress_bar(err, remaining=True) as bar:
+        task = bar.add_task(f"{base.name}: attack searches on {where}",
+                            total=len(stacks) * cells_per_search(settings))
+        return adaptive_compare(base, stacks, settings, 0, executor, lambda: bar.advance(task))
+
+
+def _show_adaptive(folder: Path, docs: list[dict[str, Any]], report: bool, console: Console) -> None:
+    write_adaptive(folder, docs)
+    for line in adaptive_conclusions(docs):
+        console.print(f"• {line}")
+    console.print(f"attacks: {folder / 'adaptive.json'} (attack-<n>.yaml per stack)")
+    if report:
+        from reports.attack import write_adaptive_report  # matplotlib only when a report is wanted
+
+        console.print(f"adaptive report: {write_adaptive_report(folder)}")
 
 
 def register(app: typer.Typer) -> None:

@@ -19,6 +19,8 @@ import yaml
 from rich.console import Console
 from rich.table import Table
 
+from sim.cli.adapter_options import adapter_opt_option, adapter_option, resolve_adapter
+from sim.cli.console import wide_console
 from sim.cli.errors import UsageError, user_errors
 from sim.cli.metric_table import format_value
 from sim.cli.run_report import report_option, write_run_report
@@ -93,13 +95,6 @@ def timing_table(timing: dict[str, Any], title: str = "timing (ms, HdrHistogram)
     return table
 
 
-def wide_console() -> Console:
-    """A console for result tables: 120 columns when output is not a terminal (logs, CI), so
-    metric names are not cut."""
-    console = Console()
-    return console if console.is_terminal else Console(width=120)
-
-
 def _metrics_table(metrics: dict[str, float], title: str) -> Table:
     table = Table(title=title, title_justify="left")
     table.add_column("metric", style="bold")
@@ -108,17 +103,6 @@ def _metrics_table(metrics: dict[str, float], title: str) -> Table:
         if name in metrics:
             table.add_row(name, format_value(metrics[name]))
     return table
-
-
-def adapter_option() -> str | None:
-    """The ``--adapter MODULE:CLASS`` option, the same in every command that drives a target."""
-    value: str | None = typer.Option(
-        None,
-        "--adapter",
-        metavar="MODULE:CLASS",
-        help="Target adapter (default: the reference contract).",
-    )
-    return value
 
 
 def admin_token_file_option() -> Path | None:
@@ -188,6 +172,7 @@ def load(
     rep: int = typer.Option(0, "--rep", min=0, help="Which replication's plan to play."),
     seed: int | None = typer.Option(None, "--seed", min=0, help="Seed (default: the scenario's)."),
     adapter: str | None = adapter_option(),
+    adapter_opt: list[str] = adapter_opt_option(),
     admin_token_file: Path | None = admin_token_file_option(),
     out: Path | None = typer.Option(
         None, "--out", help="Run folder (default: runs/<scenario>-load-<time>)."
@@ -208,12 +193,14 @@ def load(
         sc, source = resolve_scenario(scenario, set_, policy, seed)
         if processes == 0 and expect_workers == 0:
             raise UsageError("--processes 0 needs --expect-workers N (workers started elsewhere)")
+        adapter, adapter_options = resolve_adapter(adapter, adapter_opt)
         run_dir = _run_dir(out, sc)
         report = _run(
             sc,
             target,
             _admin_token(admin_token_file),
             adapter=adapter,
+            adapter_options=adapter_options,
             processes=processes,
             expect_workers=expect_workers,
             users=users,
@@ -284,7 +271,8 @@ def _write(run_dir: RunDir, sc: Scenario, report: Any, source: str) -> None:
     folder = run_dir.write_records(0, report.records)
     import pyarrow.parquet as pq
 
-    pq.write_table(report.records.extra["starts"], folder / "starts.parquet", compression="zstd")
+    for name, table in report.records.extra.items():  # starts, hold_ids (originals of UUIDs)
+        pq.write_table(table, folder / f"{name}.parquet", compression="zstd")
     run_dir.write_summary(sc, [0], aggregate([report.metrics]))
     (run_dir.path / "timing.json").write_text(
         json.dumps(report.timing, indent=2) + "\n", encoding="utf-8"

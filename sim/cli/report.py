@@ -28,8 +28,8 @@ def report(
     title: str | None = typer.Option(None, "--title", help="Report title."),
 ) -> None:
     """Write an HTML report (figures embedded, opens offline) and a Markdown summary."""
-    from reports.build import count_figures, write_report
-    from reports.runs import RunDirError
+    from reports.build import count_figures, write_report  # matplotlib
+    from reports.runs import RunDirError  # matplotlib (the reports package)
 
     with user_errors():
         err = Console(stderr=True)

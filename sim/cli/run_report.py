@@ -29,8 +29,8 @@ def report_option() -> bool:
 def write_run_report(folder: Path, console: Console) -> Path:
     """Write the report of ``folder`` into it and print its path; a folder that is not a
     readable run directory is a :class:`UsageError`."""
-    from reports import write_report
-    from reports.runs import RunDirError
+    from reports import write_report  # matplotlib
+    from reports.runs import RunDirError  # matplotlib (the reports package)
 
     try:
         return write_report(folder, echo=console.print)

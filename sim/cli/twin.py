@@ -27,6 +27,7 @@ from rich.console import Console
 from rich.table import Table
 from scipy import stats as scipy_stats
 
+from sim.cli.adapter_options import adapter_opt_option, adapter_option, resolve_adapter
 from sim.cli.errors import UsageError, user_errors
 from sim.cli.load import resolve_scenario, timing_table, wide_console
 from sim.cli.metric_table import format_value
@@ -162,7 +163,9 @@ def _table(rows: list[TwinRow], title: str) -> Table:
     return t
 
 
-def _calibration(path: Path | None, target: Any, samples: int) -> dict[str, Any]:
+def _calibration(
+    path: Path | None, target: Any, samples: int, adapter: Any = None
+) -> dict[str, Any]:
     """``service.*`` overrides: from a file written by ``slotgrab calibrate``, or measured now."""
     if path is not None:
         try:
@@ -180,7 +183,8 @@ def _calibration(path: Path | None, target: Any, samples: int) -> dict[str, Any]
     from sim.drivers.load.calibration import calibrate
 
     with httpx.Client(base_url=target.base_url, timeout=30.0) as client:
-        return calibrate(client, load_adapter(None), target.admin_token, n=samples).overrides()
+        the_adapter = load_adapter(*adapter) if adapter else load_adapter(None)
+        return calibrate(client, the_adapter, target.admin_token, n=samples).overrides()
 
 
 def twin(
@@ -207,6 +211,8 @@ def twin(
     set_: list[str] | None = typer.Option(
         None, "--set", metavar="PATH=VALUE", help="Override a scenario field."
     ),
+    adapter: str | None = adapter_option(),
+    adapter_opt: list[str] = adapter_opt_option(),
     with_report: bool = report_option(),
 ) -> None:
     """Simulate a scenario (calibrated on the target) and load-test it; print both side by side."""
@@ -216,6 +222,7 @@ def twin(
 
     with user_errors():
         sc, _ = resolve_scenario(scenario, set_, policy)
+        spec, options = resolve_adapter(adapter, adapter_opt)
         folder = out if out is not None else default_run_dir(f"{sc.name}-twin")
         if folder.exists() and any(folder.iterdir()):
             raise UsageError(
@@ -233,14 +240,18 @@ def twin(
                 raise UsageError(f"--target {target!r}: expected a URL (http://…)")
             with ctx as tgt:
                 err.print("calibrating the service model on the target …")
-                calibrated = sc.with_overrides(_calibration(calibration, tgt, samples))
+                calibrated = sc.with_overrides(
+                    _calibration(calibration, tgt, samples, (spec, options) if spec else None)
+                )
                 err.print(f"simulating {reps} replications …")
                 summaries = replicate(calibrated, range(reps))
                 sim = aggregate(summaries)
                 err.print("load run of replication 0 …")
                 from sim.drivers.load.harness import load_run  # imports locust (gevent patching)
 
-                report = load_run(calibrated, tgt, processes=processes)
+                report = load_run(
+                    calibrated, tgt, processes=processes, adapter=spec, adapter_options=options
+                )
         except (RuntimeError, OSError, ValueError) as exc:
             raise UsageError(f"twin of {sc.name!r} could not be carried out: {exc}") from None
         rows = compare(sim, summaries[0], report.metrics)

@@ -13,30 +13,16 @@ from __future__ import annotations
 
 import heapq
 import math
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from sim.domain.port import Hold, ReturnRule
 from sim.records import EventLog
 
-__all__ = ["Hold", "Ledger", "SessionState"]
+__all__ = ["Hold", "Ledger", "ReturnRule", "SessionState"]
 
 HELD, CONFIRMED, EXPIRED, CANCELLED = "held", "confirmed", "expired", "cancelled"
 _EVENT_OF = {EXPIRED: "expire", CANCELLED: "cancel"}
-
-
-@dataclass(slots=True)
-class Hold:
-    """A held or confirmed slot, owned by an account, booked for a (real-name) person."""
-
-    hold_id: int
-    session: str
-    slot: int
-    person: int
-    account: int
-    t_held: float
-    expires_at: float
-    state: str = HELD
-    t_confirmed: float | None = None
 
 
 @dataclass(slots=True)
@@ -66,11 +52,6 @@ class SessionState:
         return self.next_slot
 
 
-# A return policy decides, for a slot freed at ``now``, when it is bookable again
-# (``now`` for at once, a later time for quarantine, None for never: it leaves the online pool).
-ReturnRule = Callable[[str, int, float], float | None]
-
-
 def _due_at(st: SessionState) -> float:
     """When the session's next release or return is due (inf: nothing pending)."""
     return min(st.batches[0][0] if st.batches else math.inf,
@@ -82,7 +63,8 @@ def _immediately(session: str, slot: int, now: float) -> float | None:
 
 
 class Ledger:
-    """In-memory ledger used by the simulator (the reference service keeps the same model in SQL)."""
+    """In-memory ledger used by the simulator: a :class:`~sim.domain.port.LedgerPort` (the reference
+    service keeps the same model in SQL)."""
 
     def __init__(self, events: EventLog | None = None, return_rule: ReturnRule = _immediately) -> None:
         self.sessions: dict[str, SessionState] = {}

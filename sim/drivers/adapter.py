@@ -41,13 +41,16 @@ worker meanwhile. Budget generator cores for it, or serve with ``pow_mode: claim
 from __future__ import annotations
 
 import importlib
+import inspect
+import os
+import sys
 from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
 
 import altcha
 import httpx
 
-from sim.agents.actions import STATUS_OF
+from sim.domain.contract import STATUS_OF
 from sim.scenario.model import Scenario
 
 __all__ = [
@@ -56,21 +59,13 @@ __all__ = [
     "ReferenceAdapter",
     "TargetAdapter",
     "TargetError",
+    "answer_with_context",
+    "begin_run",
     "code_of_status",
     "load_adapter",
+    "prepare_with_scenario",
     "solve_pow",
 ]
-
-
-@dataclass(frozen=True, slots=True)
-class HttpRequest:
-    """One HTTP request: method, path (with query), headers, JSON body, and the stats ``name``."""
-
-    method: str
-    path: str
-    headers: dict[str, str] = field(default_factory=dict)
-    json: dict[str, Any] | None = None
-    name: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,13 +77,34 @@ class Answer:
     retry_after: float | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class HttpRequest:
+    """One HTTP request: method, path (with query), headers, JSON body, and the stats ``name``.
+
+    ``local``: an answer given without any HTTP call (an op the target does not have, e.g.
+    ``confirm`` on a reserve-only API); drivers return it as is. ``context``: whatever the
+    adapter wants back in :meth:`TargetAdapter.answer` (its ``request`` argument) — the call's
+    args, the slot it picked — so answers need no side table keyed by greenlet."""
+
+    method: str
+    path: str
+    headers: dict[str, str] = field(default_factory=dict)
+    json: Any = None
+    name: str = ""
+    local: Answer | None = None
+    context: dict[str, Any] = field(default_factory=dict)
+
+
 @runtime_checkable
 class TargetAdapter(Protocol):
     """Maps agent calls onto a target's HTTP API and its answers back onto response codes.
 
     ``load``, ``prepare`` and ``export_events`` run once per load run in the controlling process
     (with an ``httpx.Client`` on the target's base URL); ``bind``, ``request`` and ``answer`` run
-    in every Locust worker, ``request``/``answer`` once per call.
+    in every Locust worker, ``request``/``answer`` once per call. Optional, called when present:
+    ``begin(scenario, t0_wall, replication)`` in every worker when T0 is known, ``prepare(...,
+    scenario=)`` and ``answer(..., request=)`` (the :class:`HttpRequest` it answers). The call
+    order, process by process: ``docs/adapters.md``.
     """
 
     def load(
@@ -227,7 +243,10 @@ class ReferenceAdapter:
             payload["altcha"] = solve_pow(challenge, answer.get("correct") is True)
         return HttpRequest("POST", f"/v1/ops/{op}", headers, payload, op)
 
-    def answer(self, op: str, status: int, body: dict[str, Any], headers: dict[str, str]) -> Answer:
+    def answer(
+        self, op: str, status: int, body: dict[str, Any], headers: dict[str, str],
+        request: HttpRequest | None = None,
+    ) -> Answer:
         """The body's ``code`` if it is a known one, else the code of the HTTP status."""
         code = body.get("code")
         if not isinstance(code, str) or code not in STATUS_OF:
@@ -279,26 +298,78 @@ class TargetError(RuntimeError):
     """The target refused a setup or export step (wrong admin token, no such route, …)."""
 
 
-def load_adapter(spec: str | None) -> TargetAdapter:
-    """An adapter by import path ``module:Class`` (None → :class:`ReferenceAdapter`)."""
+def load_adapter(spec: str | None, options: dict[str, str] | None = None) -> TargetAdapter:
+    """An adapter: a mapping file (``*.yaml``/``*.yml``), a Python class by import path
+    ``module:Class`` (the current directory is on the import path), or None →
+    :class:`ReferenceAdapter`. ``options`` (``--adapter-opt``) go to a mapping file's
+    ``{opt.NAME}`` templates, or to the class as ``cls(options=...)``."""
+    if spec and spec.endswith((".yaml", ".yml")):
+        from sim.drivers.mapping_adapter import MappingAdapter  # jmespath, SQL: only for files
+        from sim.drivers.mapping_model import load_mapping
+
+        return MappingAdapter(load_mapping(spec), options)
     if not spec:
+        if options:
+            raise ValueError("--adapter-opt needs --adapter (the reference contract takes none)")
         return ReferenceAdapter()
     module, sep, name = spec.partition(":")
     if not sep or not module or not name:
         raise ValueError(
-            f"--adapter {spec!r}: expected MODULE:CLASS, e.g. mypkg.adapters:ShopAdapter"
+            f"--adapter {spec!r}: expected a mapping file (*.yaml) or MODULE:CLASS, "
+            "e.g. my-service.yaml or mypkg.adapters:ShopAdapter"
         )
+    if os.getcwd() not in sys.path:  # an adapter module beside the scenario, as users expect
+        sys.path.insert(0, os.getcwd())
     try:
         cls = getattr(importlib.import_module(module), name)
     except (ImportError, AttributeError) as exc:
         raise ValueError(f"--adapter {spec!r}: cannot import ({exc})") from None
     try:
-        adapter = cls()
+        adapter = cls(options=dict(options)) if options else cls()
     except TypeError as exc:
-        raise ValueError(f"--adapter {spec!r}: cannot be built without arguments ({exc})") from None
+        hint = " (it takes no options=)" if options else ""
+        raise ValueError(f"--adapter {spec!r}: cannot be built{hint} ({exc})") from None
     if not isinstance(adapter, TargetAdapter):
         raise ValueError(
             f"--adapter {spec!r}: {name} does not implement TargetAdapter "
             "(load, prepare, bind, warmup_request, request, answer, export_events)"
         )
     return adapter
+
+
+def _takes(fn: Any, name: str) -> bool:
+    try:
+        params = inspect.signature(fn).parameters
+    except (TypeError, ValueError):
+        return False
+    return name in params or any(p.kind is p.VAR_KEYWORD for p in params.values())
+
+
+def answer_with_context(
+    adapter: TargetAdapter, op: str, req: HttpRequest, status: int, body: dict[str, Any],
+    headers: dict[str, str],
+) -> Answer:
+    """``adapter.answer`` for ``req`` — with ``request=req`` if the adapter takes it (adapters
+    written before the hook existed take four arguments)."""
+    if req.local is not None:
+        return req.local
+    if _takes(adapter.answer, "request"):
+        return adapter.answer(op, status, body, headers, request=req)  # type: ignore[call-arg]
+    return adapter.answer(op, status, body, headers)
+
+
+def prepare_with_scenario(
+    adapter: TargetAdapter, client: httpx.Client, admin_token: str | None,
+    accounts: dict[int, list[int]], scenario: Scenario | None,
+) -> dict[str, Any]:
+    """``adapter.prepare``, with ``scenario=`` if the adapter takes it."""
+    if scenario is not None and _takes(adapter.prepare, "scenario"):
+        return adapter.prepare(client, admin_token, accounts, scenario=scenario)  # type: ignore[call-arg]
+    return adapter.prepare(client, admin_token, accounts)
+
+
+def begin_run(adapter: TargetAdapter, scenario: Scenario, t0_wall: float, replication: int) -> None:
+    """Tell a worker's adapter T0 and the scenario (its optional ``begin`` hook)."""
+    begin = getattr(adapter, "begin", None)
+    if callable(begin):
+        begin(scenario, t0_wall, replication)

@@ -8,8 +8,9 @@ a generator ahead of the simulated clock is unobservable; it saves the event for
 one per ``Wait`` (consecutive waits fold into the next call's send time). An answer that would
 reach the client after the horizon is never delivered: the agent ends "cut" at the horizon.
 
-Each agent is itself the SimPy event that wakes it, re-scheduled for each of its requests with
-``env.schedule``: no event object, callback list or payload tuple is allocated per request.
+Each agent is itself the SimPy event that wakes it, re-scheduled for each of its requests: no
+event object, callback list or payload tuple is allocated per request. That uses SimPy
+internals, all of them in :mod:`sim.drivers.simpy_engine`.
 
 Ties at the same instant are ordered on purpose: agents are scheduled in a seeded random
 permutation, so two agents arriving together reach the service in an order that is a fair coin
@@ -19,34 +20,34 @@ per seed, never the order in which the scenario listed them.
 from __future__ import annotations
 
 import dataclasses
-import heapq
 import math
 import time
 from collections.abc import Callable
 from typing import Any
 
 import simpy
-from simpy.events import NORMAL, Event
+from simpy.events import Event
 
 from sim.agents import script_for
-from sim.agents.actions import Call, Outcome, Response, Wait
-from sim.agents.population import AgentSpec, Population, build_population
+from sim.agents.actions import Call, Outcome, Response
+from sim.agents.population import Population, build_population
+from sim.agents.spec import AgentSpec
 from sim.domain.invariants import check_invariants
 from sim.domain.ledger import Ledger
-from sim.policies.base import PolicyContext, Request
-from sim.policies.stack import PolicyStack
+from sim.drivers.simpy_engine import NORMAL, ReusableEvent, events_scheduled, scheduler
+from sim.drivers.stepping import CUT, next_action, record_outcome
+from sim.policies.base import Request
 from sim.policies.store import MemoryStore
 from sim.records import EventLog, OutcomeLog, RequestLog, RunRecords
 from sim.rng import Streams
 from sim.scenario.model import Scenario
-from sim.service.booking import BookingService, Reply
+from sim.service.assembly import build_service
+from sim.service.booking import Reply
 from sim.service.queueing import ServerQueue, ServiceTimes
 
 __all__ = ["run_simulation"]
 
-_BURDEN = frozenset({"captcha", "queue", "slow"})  # Wait reasons that count as patient burden
 _OVERLOADED = Reply("overloaded")
-_CUT = Outcome("cut", detail="still running at the end of the horizon")
 
 
 def _request_builder() -> Callable[..., Request]:
@@ -81,7 +82,7 @@ def _request_builder() -> Callable[..., Request]:
 make_request = _request_builder()
 
 
-class _Run(Event):
+class _Run(ReusableEvent):
     """One running agent, and the event that wakes it: at its start, then at each request's
     arrival at the service (``call`` sent at ``t_send``)."""
 
@@ -98,9 +99,7 @@ class _Run(Event):
     )
 
     def __init__(self, env: simpy.Environment, spec: AgentSpec) -> None:
-        self.env = env
-        self._ok = True
-        self._value = None
+        super().__init__(env)
         self.spec = spec
         self.half_rtt = spec.rtt / 2
         self.gen: Any = None
@@ -122,8 +121,7 @@ class _Driver:
         self.events = EventLog()
         self.store = MemoryStore()
         self.ledger = Ledger(self.events)
-        self.stack = PolicyStack.build(sc.policies, self._policy_ctx)
-        self.service = BookingService(sc, self.ledger, self.stack, self.store)
+        self.service = build_service(sc, self.streams, self.ledger, self.store)
         self.queue = ServerQueue(sc.service.workers, sc.service.backlog, -sc.horizon.before_s)
         self.times = ServiceTimes(sc.service, self.streams.generator("service"))
         self.timeout_s = sc.service.timeout_s
@@ -135,17 +133,10 @@ class _Driver:
         self._on_arrive: list[Callable[[Event], None]] = [self._arrive]
         self._record = self.requests.appenders()
         # bound once: these run for every request
-        self._queue = self.env._queue  # what env.schedule pushes onto, without its call
-        self._eid = self.env._eid
+        self._schedule_at = scheduler(self.env)
         self._draw = self.times.draw
         self._admit = self.queue.admit
         self._handle = self.service.handle
-
-    def _policy_ctx(self, index: int, name: str) -> PolicyContext:
-        depts = {s.id: d.id for d in self.sc.supply.departments for s in d.sessions}
-        dates = {s.id: s.date for d in self.sc.supply.departments for s in d.sessions}
-        rng = self.streams.generator(f"policy:{name}", index)
-        return PolicyContext(self.store, rng, self.ledger, self.sc.release.hold_ttl_s, depts, dates)
 
     # ---- agents ----------------------------------------------------------------------------
     def start_all(self, agents: list[AgentSpec]) -> None:
@@ -171,26 +162,10 @@ class _Driver:
     def _advance(self, run: _Run, resp: Response | None, t: float, now: float) -> None:
         """Hand ``resp`` (received at client time ``t``) to the agent and schedule its next
         call's arrival, or record how it ended (``now``: the simulated clock)."""
-        send = run.gen.send
-        delay = 0.0
-        try:
-            action = send(resp)
-            while type(action) is Wait:
-                d = action.seconds
-                if d > 0:
-                    delay += d
-                    if action.reason in _BURDEN:
-                        run.burden += d
-                        if action.reason == "captcha":
-                            run.captcha += d
-                        else:
-                            run.queued += d
-                action = send(None)
-        except StopIteration as stop:
-            self._finish(run, stop.value, t + delay)
-            return
+        action, delay = next_action(run.gen, resp, run, run.spec.agent)
         if type(action) is not Call:
-            raise TypeError(f"agent {run.spec.agent} yielded {action!r}; agents yield Wait or Call")
+            self._finish(run, action, t + delay)
+            return
         run.call = action
         run.t_send = t + delay
         self._wake(run, run.t_send + run.half_rtt, now)
@@ -199,21 +174,11 @@ class _Driver:
         """Schedule the agent's next arrival at ``at`` — never in the past: a client that
         timed out on a deferred request learns it only now. (``env.schedule``, inlined.)"""
         run.callbacks = self._on_arrive
-        heapq.heappush(self._queue, (at if at > now else now, NORMAL, next(self._eid), run))
+        self._schedule_at(run, at if at > now else now)
 
     def _finish(self, run: _Run, outcome: Outcome, t: float) -> None:
         del self.running[run.spec.agent]
-        booking = int(outcome.booking) if outcome.booking and outcome.booking.isdigit() else -1
-        self.outcomes.append(
-            run.spec.agent,
-            outcome.status,
-            t,
-            run.calls,
-            booking,
-            run.burden,
-            run.captcha,
-            run.queued,
-        )
+        record_outcome(self.outcomes, run.spec.agent, outcome, t, run)
 
     # ---- the service -----------------------------------------------------------------------
     def _arrive(self, run: Any) -> None:
@@ -269,12 +234,12 @@ class _Driver:
     # ---- the run ---------------------------------------------------------------------------
     def events_scheduled(self) -> int:
         """SimPy events scheduled so far (agent starts, request arrivals, the horizon's end)."""
-        return int(next(self.env._eid))  # SimPy numbers events from a counter; peek at it once
+        return events_scheduled(self.env)
 
     def run(self) -> None:
         self.env.run(until=self.end)
         for run in list(self.running.values()):
-            self._finish(run, _CUT, self.end)
+            self._finish(run, CUT, self.end)
         self.ledger.finish(self.end)
 
 

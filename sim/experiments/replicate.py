@@ -9,10 +9,10 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from concurrent.futures import Executor, Future, as_completed
 from dataclasses import dataclass
-from typing import Any
 
 from sim.drivers.simpy_driver import run_simulation
 from sim.metrics import summarize
+from sim.metrics.scenario_meta import scenario_meta
 from sim.records import RunRecords
 from sim.scenario.model import Scenario
 
@@ -26,15 +26,6 @@ class Replication:
     rep: int
     summary: dict[str, float]
     records: RunRecords
-
-
-def scenario_meta(sc: Scenario) -> dict[str, Any]:
-    """What metrics may need from the scenario beyond the records: session capacities, and
-    each crew's prices and costs (:mod:`sim.metrics.economics`)."""
-    from sim.metrics.economics import crew_terms
-
-    return {"capacities": {s.id: s.capacity for d in sc.supply.departments for s in d.sessions},
-            "crews": crew_terms(sc.bots)}
 
 
 def run_replication(sc: Scenario, rep: int) -> tuple[dict[str, float], RunRecords]:

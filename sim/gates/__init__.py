@@ -2,7 +2,8 @@
 
 The engine works on plain metric mappings (``{metric: value}`` or
 ``{metric: {mean, ci_low, ci_high, n}}``), so it does not depend on how a run was measured;
-:mod:`sim.gates.runners` connects it to the simulator and the load driver.
+:mod:`sim.gates.measure_simulate` and :mod:`sim.gates.measure_load` connect it to the simulator
+and the load driver.
 """
 
 from sim.gates.evaluate import GateResult, evaluate_gates

@@ -52,6 +52,8 @@ class CheckOptions:
     reference_path: str = "/v1/health"
     admin_token_file: Path | None = None
     command: tuple[str, ...] | None = None  # a custom target command line (tests: slowed target)
+    adapter: str | None = None  # --adapter (a mapping file or MODULE:CLASS)
+    adapter_options: tuple[tuple[str, str], ...] = ()  # --adapter-opt KEY=VALUE
 
 
 @dataclass(frozen=True)
@@ -91,7 +93,7 @@ def _measure(
     if opts.kind == "simulate":
         on_rep = (lambda r: on_progress(r.rep + 1, sc.replications)) if on_progress else None
         return measure_simulate(sc, run_dir, source, on_done=on_rep)
-    from sim.gates.measure_load import measure_load  # imports the load driver only when needed
+    from sim.gates.measure_load import measure_load  # the load driver: locust, gevent
 
     command = list(opts.command) if opts.command else None
     try:
@@ -105,6 +107,8 @@ def _measure(
             command=command,
             source=source,
             admin_token=token,
+            adapter=opts.adapter,
+            adapter_options=dict(opts.adapter_options),
             progress=(lambda c: on_progress(c.get("finished", 0), c.get("agents", 0)))
             if on_progress else None,
         )

@@ -82,11 +82,16 @@ def measure_load(
     source: str | None = None,
     admin_token: str | None = None,
     progress: Progress | None = None,
+    adapter: str | None = None,
+    adapter_options: dict[str, str] | None = None,
 ) -> Measured:
     """One load run of ``sc`` against ``target`` with the reference probed around it."""
     with target_for(target, command, lambda: admin_token or env_admin_token()) as tgt:
         before = probe_latency_ms(tgt.base_url, reference_path)
-        report = load_run(sc, tgt, processes=processes, progress=progress)
+        report = load_run(
+            sc, tgt, processes=processes, progress=progress, adapter=adapter,
+            adapter_options=adapter_options,
+        )
         after = probe_latency_ms(tgt.base_url, reference_path)
     _write(run_dir, sc, report, source)
     values = {**report.metrics, **violation_counts(report.violations)}

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sim.bench.simpy_reference import timeout_loop
+from sim.drivers.simpy_reference import timeout_loop
 from sim.experiments import Replication, RunDir, aggregate, replicate
 from sim.experiments.aggregate import MetricStats
 from sim.gates.values import MetricValue

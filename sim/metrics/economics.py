@@ -31,13 +31,13 @@ from typing import Any
 
 import numpy as np
 
+from sim.domain.contract import CAPTCHA_CODES
 from sim.metrics.registry import metric_group
 from sim.metrics.view import RunView, column
 from sim.scenario.model import BotCrew
 
 __all__ = ["CrewEconomics", "crew_economics", "crew_terms", "economics_metrics", "resale_mask"]
 
-_CAPTCHA = ("captcha_required", "captcha_failed")
 
 
 def crew_terms(crews: Sequence[BotCrew]) -> list[dict[str, Any]]:
@@ -46,6 +46,7 @@ def crew_terms(crews: Sequence[BotCrew]) -> list[dict[str, Any]]:
         {"crew": c.crew, "face_price": c.face_price, "markup": c.markup, "devices": c.devices,
          "ips": c.ips, "persons": c.persons, "proxy_cost_per_ip": c.proxy_cost_per_ip,
          "id_cost_per_person": c.id_cost_per_person, "device_cost": c.device_cost,
+         "accounts": c.accounts, "account_cost": c.account_cost,
          "price_per_1000": c.captcha.price_per_1000,
          "presold": "hold_and_transfer" not in c.tactics}
         for c in crews
@@ -129,7 +130,7 @@ def crew_economics(run: RunView, terms: Sequence[Mapping[str, Any]]) -> list[Cre
     """Each crew's :class:`CrewEconomics` for this run."""
     persons, accounts = _final_accounts(run)
     req = run.table("requests")
-    asked = np.isin(column(req, "code"), _CAPTCHA)
+    asked = np.isin(column(req, "code"), sorted(CAPTCHA_CODES))
     req_agent = column(req, "agent", np.int64)
     out = []
     for t in terms:
@@ -141,7 +142,7 @@ def crew_economics(run: RunView, terms: Sequence[Mapping[str, Any]]) -> list[Cre
             own = np.zeros_like(own)
         solves = int((asked & np.isin(req_agent, lanes)).sum())
         fixed = (t["ips"] * t["proxy_cost_per_ip"] + t["persons"] * t["id_cost_per_person"]
-                 + t["devices"] * t["device_cost"])
+                 + t["devices"] * t["device_cost"] + t.get("accounts", 0) * t.get("account_cost", 0.0))
         out.append(CrewEconomics(str(t["crew"]), float(t["face_price"]), float(t["markup"]),
                                  int(sold.sum()), int(own.sum()), solves, float(fixed),
                                  solves * float(t["price_per_1000"]) / 1000.0))

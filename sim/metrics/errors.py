@@ -1,7 +1,7 @@
 """Errors: the share of requests the service did not answer properly (HTTP status 5xx).
 
 A request is an error when its outcome code maps to a 5xx status in
-:data:`sim.agents.actions.STATUS_OF` — ``overloaded`` (503), ``timeout`` (504),
+:data:`sim.domain.contract.STATUS_OF` — ``overloaded`` (503), ``timeout`` (504),
 ``network_error`` (599) — or is a code the contract does not know (read as 500). Refusals by
 design (sold out, rate limited, CAPTCHA required) are answers, not errors. The CI gate of
 k6/Gatling users, ``error_rate < 0.01``, reads this metric.
@@ -13,7 +13,7 @@ import math
 
 import pyarrow.compute as pc
 
-from sim.agents.actions import STATUS_OF
+from sim.domain.contract import STATUS_OF
 from sim.metrics.registry import metric_group
 from sim.metrics.view import RunView
 

@@ -19,7 +19,7 @@ MetricGroup = Callable[[RunView], dict[str, float]]
 _GROUPS: dict[str, MetricGroup] = {}
 _ORDER: dict[str, int] = {}
 _ZERO_PREFIXES: set[str] = set()
-_NOT_GROUPS = {"registry", "summary", "view"}
+_NOT_GROUPS = {"registry", "scenario_meta", "summary", "view"}
 _loaded = False
 
 

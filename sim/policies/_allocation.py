@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from sim.domain.ledger import Hold, Ledger
+from sim.domain.port import Hold, LedgerPort
 
 __all__ = ["hold_body", "hold_first_free", "sessions_by_department"]
 
@@ -32,7 +32,7 @@ def hold_body(h: Hold) -> dict[str, Any]:
 
 
 def hold_first_free(
-    ledger: Ledger, sessions: Iterable[str], person: int, account: int, now: float, ttl: float
+    ledger: LedgerPort, sessions: Iterable[str], person: int, account: int, now: float, ttl: float
 ) -> Hold | None:
     """Hold a free slot for ``person`` in the first of ``sessions`` that has one (or None)."""
     for sid in sessions:

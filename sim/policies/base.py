@@ -27,15 +27,13 @@ same objects.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import Any, ClassVar
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict
 
+from sim.domain.port import LedgerPort
 from sim.policies.store import StateStore
-
-if TYPE_CHECKING:
-    from sim.domain.ledger import Ledger
 
 __all__ = ["NoParams", "Policy", "PolicyContext", "Request", "Verdict"]
 
@@ -68,8 +66,8 @@ class Verdict:
     ``code`` set: the service answers with it and does not perform the operation
     (``rate_limited`` with ``retry_after``, ``captcha_required`` with a challenge in ``body``,
     ``queued`` for a lottery entry …). ``code`` None with ``delay_s`` > 0: the request goes on
-    but is served ``delay_s`` later (slow queue). ``cost_s`` is the service time the check
-    itself costs (e.g. verifying proof-of-work).
+    but is served ``delay_s`` later (slow queue). A proof-of-work challenge states its solving
+    cost as ``cost_s`` in ``body``.
     """
 
     code: str | None = None
@@ -85,7 +83,7 @@ class PolicyContext:
 
     store: StateStore
     rng: np.random.Generator
-    ledger: Ledger
+    ledger: LedgerPort
     hold_ttl_s: float
     session_department: dict[str, str]
     session_date: dict[str, str]

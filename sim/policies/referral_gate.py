@@ -2,24 +2,13 @@
 
 from __future__ import annotations
 
-import hashlib
-
 from pydantic import BaseModel, ConfigDict, Field
 
+from sim.domain.referral import referral_code
 from sim.policies.base import Policy, Request, Verdict
 from sim.policies.registry import register
 
 __all__ = ["ReferralGate", "referral_code"]
-
-# Stands in for the community doctor's signature: only the issuer (the scenario, for the persons
-# it gives a referral) computes codes; a client presents the code it was given.
-_ISSUER_KEY = b"slotgrab-community-referral"
-
-
-def referral_code(person: int) -> str:
-    """The referral a community doctor issues for ``person`` (a keyed hash of the person id)."""
-    return hashlib.blake2b(str(person).encode(), key=_ISSUER_KEY, digest_size=8).hexdigest()
-
 
 class ReferralGateParams(BaseModel):
     """Parameters of :class:`ReferralGate`."""

@@ -7,20 +7,18 @@ Adding a policy means adding one module under ``sim/policies/`` whose class is d
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from pydantic import ValidationError
 
 from sim.discovery import import_plugins
-
-if TYPE_CHECKING:
-    from sim.policies.base import Policy
-    from sim.scenario.model import PolicySpec
+from sim.policies.base import Policy
+from sim.policies.spec import PolicySpec
 
 __all__ = ["all_policies", "get_policy", "register", "validate_stack"]
 
 _REGISTRY: dict[str, type[Policy]] = {}
-_NOT_POLICIES = {"base", "registry", "store", "stack"}
+_NOT_POLICIES = {"base", "registry", "spec", "store", "stack"}
 _loaded = False
 
 

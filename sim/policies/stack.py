@@ -8,7 +8,7 @@ from typing import Any
 
 from sim.policies.base import Policy, PolicyContext, Request, Verdict
 from sim.policies.registry import get_policy
-from sim.scenario.model import PolicySpec
+from sim.policies.spec import PolicySpec
 
 __all__ = ["PolicyStack"]
 

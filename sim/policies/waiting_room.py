@@ -107,4 +107,4 @@ class WaitingRoom(Policy):
             return float(ticket["admit_at"])
         n_pre = int(self.ctx.store.get("wroom:prequeue", 0))
         place = ticket["u"] * n_pre if self.params.randomize else ticket["rank"]
-        return self.params.open_s + place / self.params.rate_per_s
+        return float(self.params.open_s + place / self.params.rate_per_s)

@@ -7,12 +7,16 @@ copies), never by mutation.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
 
+from sim.policies.registry import validate_stack
+from sim.policies.spec import PolicySpec, stack_label
+from sim.scenario.attack import AttackSettings
 from sim.scenario.distributions import Const, Exponential, LogNormal, Normal, Uniform, as_dist
+from sim.scenario.gate_expression import parse_gate_table
+from sim.scenario.overrides import apply_overrides
 
 __all__ = [
     "BotCrew",
@@ -28,6 +32,7 @@ __all__ = [
     "ServiceModel",
     "Session",
     "Supply",
+    "stack_label",
 ]
 
 DistField = Annotated[
@@ -277,6 +282,7 @@ class BotCrew(_Frozen):
     proxy_cost_per_ip: float = Field(0.0, ge=0)
     id_cost_per_person: float = Field(0.0, ge=0)
     device_cost: float = Field(0.0, ge=0)
+    account_cost: float = Field(0.0, ge=0, description="yuan per account and release day")
 
     @property
     def route(self) -> tuple[str, ...]:
@@ -323,27 +329,6 @@ class ServiceModel(_Frozen):
         return self.service_ms.get(op, self.default_service_ms)
 
 
-class PolicySpec(_Frozen):
-    """One entry of a policy stack: a registered policy name and its parameters."""
-
-    name: str
-    params: dict[str, Any] = Field(default_factory=dict)
-
-    @property
-    def label(self) -> str:
-        """Short name for tables: the policy name, with its parameters if any."""
-        if not self.params:
-            return self.name
-        inner = ",".join(f"{k}={v}" for k, v in sorted(self.params.items()))
-        return f"{self.name}({inner})"
-
-
-def stack_label(stack: Iterable[PolicySpec]) -> str:
-    """The label of a policy stack (``real_name+rate_limit(key=account)``): how records, tables
-    and reports name the policy a run was under."""
-    return "+".join(p.label for p in stack)
-
-
 def _policy_spec(value: Any) -> Any:
     """``fcfs`` or ``{rate_limit: {key: ip}}`` or ``{name: …, params: …}`` → PolicySpec input."""
     if isinstance(value, str):
@@ -380,12 +365,12 @@ class Scenario(_Frozen):
         "staggered: {supply.departments.1.release_offset_s: 3600}}}",
     )
     gates: dict[str, tuple[str, ...]] = Field(default_factory=dict)
+    attack: AttackSettings | None = Field(
+        None, description="slotgrab attack: the crew's search space, budget and prices (sim/scenario/attack.py)")
 
     @field_validator("policies", "compare")
     @classmethod
     def _known_policies(cls, value: Any) -> Any:
-        from sim.policies.registry import validate_stack  # registry imports no scenario code
-
         stacks = value if value and isinstance(value[0], tuple) else (value,)
         for stack in stacks:
             validate_stack(stack)
@@ -394,8 +379,6 @@ class Scenario(_Frozen):
     @field_validator("gates")
     @classmethod
     def _valid_gates(cls, value: dict[str, tuple[str, ...]]) -> dict[str, tuple[str, ...]]:
-        from sim.gates.expression import parse_gate_table  # pure parsing, no run code
-
         parse_gate_table(value)  # GateSyntaxError is a ValueError: reported as a field error
         return value
 
@@ -435,8 +418,6 @@ class Scenario(_Frozen):
 
     def with_overrides(self, overrides: dict[str, Any]) -> Scenario:
         """A validated copy with dotted-path overrides applied (``{"service.workers": 4}``)."""
-        from sim.scenario.overrides import apply_overrides
-
         data = apply_overrides(self.model_dump(mode="python", by_alias=True), overrides)
         return Scenario.model_validate(data)
 

@@ -3,7 +3,7 @@
 This is the part of the service that the simulator and the reference HTTP service share:
 ``handle(request, now)`` runs the policies' checks, performs the operation on a ledger and
 answers with a stable code. It knows nothing of queues, HTTP or threads; the modelled service
-(:mod:`sim.service.modelled`) puts it behind simulated workers, the reference service behind
+(:mod:`sim.service.queueing` and the SimPy driver) puts it behind simulated workers, the reference service behind
 FastAPI and a database.
 """
 
@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from sim.domain.ledger import Hold, Ledger
+from sim.domain.port import Hold, LedgerPort
 from sim.policies.base import Request
 from sim.policies.stack import PolicyStack
 from sim.policies.store import StateStore
@@ -39,7 +39,7 @@ def _hold_body(h: Hold) -> dict[str, Any]:
 class BookingService:
     """Operations ``list_sessions``, ``hold``, ``confirm``, ``cancel`` (policies may answer more)."""
 
-    def __init__(self, scenario: Scenario, ledger: Ledger, stack: PolicyStack, store: StateStore) -> None:
+    def __init__(self, scenario: Scenario, ledger: LedgerPort, stack: PolicyStack, store: StateStore) -> None:
         self.ledger = ledger
         self.stack = stack
         self.store = store

@@ -73,7 +73,7 @@ class ServiceTimes:
         return self._refill(op).pop()
 
     def _refill(self, op: str) -> list[float]:
-        block = (self._model.service_dist(op).sample(self._rng, self.BLOCK) / 1000.0).tolist()
+        block: list[float] = (self._model.service_dist(op).sample(self._rng, self.BLOCK) / 1000.0).tolist()
         block.reverse()  # pop() from the end hands them out in drawing order
         self._blocks[op] = block
         return block

@@ -7,6 +7,7 @@ run's real outcome unchanged.
 
 from __future__ import annotations
 
+import math
 import time
 from typing import Any
 
@@ -17,14 +18,23 @@ from starlette.responses import Response
 from sim.scenario.loader import ScenarioError, load_scenario
 from sim.scenario.model import PolicySpec, Scenario
 from targets.reference.auth import AuthError, check_admin
+from targets.reference.bodies import LoadBody, ProvisionBody, ResetBody, body_doc, parse_body
 from targets.reference.errors import ApiError, answer
+from targets.reference.openapi_doc import ADMIN, responses
 from targets.reference.service import Service
-from targets.reference.wire import read_json, require_int
 
 __all__ = ["build_admin_router", "scenario_from"]
 
-_MAX_PROVISION = 20_000
-_ADMIN_BODY = 4 * 1024 * 1024  # a scenario or a provisioning batch
+
+def _nonfinite(node: Any, path: str = "scenario") -> str | None:
+    """The path of the first NaN or infinite number in a scenario's dump, or None."""
+    if isinstance(node, float) and not math.isfinite(node):
+        return path
+    if isinstance(node, dict):
+        return next((p for k, v in node.items() if (p := _nonfinite(v, f"{path}.{k}"))), None)
+    if isinstance(node, list | tuple):
+        return next((p for i, v in enumerate(node) if (p := _nonfinite(v, f"{path}[{i}]"))), None)
+    return None
 
 
 def scenario_from(value: Any, policies: Any = None) -> Scenario:
@@ -46,6 +56,9 @@ def scenario_from(value: Any, policies: Any = None) -> Scenario:
         raise ApiError("invalid", str(exc)) from None
     except ValueError as exc:  # pydantic ValidationError is a ValueError
         raise ApiError("invalid", str(exc).splitlines()[0] + ": " + " ".join(str(exc).splitlines()[1:3])) from None
+    where = _nonfinite(sc.model_dump(mode="python"))
+    if where is not None:  # a NaN offset or T0 poisons every later answer
+        raise ApiError("invalid", f"{where}: numbers must be finite")
     return sc
 
 
@@ -59,7 +72,7 @@ def build_admin_router(svc: Service) -> APIRouter:
         except AuthError as exc:
             raise ApiError("unauthorized", str(exc)) from None
 
-    @r.get("/health", summary="Liveness and what is loaded")
+    @r.get("/health", summary="Liveness and what is loaded", responses=responses((200,)))
     async def health() -> Response:
         loaded = svc.runtime.loaded
         return answer("ok", {
@@ -69,49 +82,36 @@ def build_admin_router(svc: Service) -> APIRouter:
             "generation": loaded.generation if loaded else 0, "db": svc.db.dialect,
             "workers": svc.settings.workers})
 
-    @r.post("/admin/load", summary="Load a scenario's supply and policy stack (wipes bookings)")
+    @r.post("/admin/load", summary="Load a scenario's supply and policy stack (wipes bookings)",
+            openapi_extra=body_doc(LoadBody), responses=responses(ADMIN))
     async def load(request: HttpRequest) -> Response:
         admin(request)
-        data = await read_json(request, _ADMIN_BODY)
-        sc = scenario_from(data.get("scenario"), data.get("policies"))
-        replication = require_int(data.get("replication", 0), "replication", 0, 10_000)
-        t0 = data.get("t0")
-        if t0 is None:
-            delay = data.get("t0_in_s", 10.0)
-            if isinstance(delay, bool) or not isinstance(delay, int | float) or not -1e6 < delay < 1e6:
-                raise ApiError("invalid", "t0_in_s must be a number of seconds")
-            t0 = time.time() + float(delay)
-        elif isinstance(t0, bool) or not isinstance(t0, int | float):
-            raise ApiError("invalid", "t0 must be epoch seconds")
-        loaded = await svc.call(svc.runtime.load, sc, float(t0), replication)
+        body = parse_body(LoadBody, await request.body())
+        sc = scenario_from(body.scenario, body.policies)
+        t0 = body.t0 if body.t0 is not None else time.time() + body.t0_in_s
+        try:
+            loaded = await svc.call(svc.runtime.load, sc, t0, body.replication)
+        except ValueError as exc:  # the supply does not build: nothing was changed
+            raise ApiError("invalid", f"scenario does not load: {str(exc)[:200]}") from None
         return answer("ok", {"generation": loaded.generation, "t0": loaded.t0, "scenario": sc.name,
                              "sessions": sum(len(d.sessions) for d in sc.supply.departments),
                              "capacity": sc.capacity, "policies": svc.runtime.policy_labels()})
 
-    @r.post("/admin/reset", summary="Unload; wipe bookings, policy state, audit (and accounts)")
+    @r.post("/admin/reset", summary="Unload; wipe bookings, policy state, audit (and accounts)",
+            openapi_extra=body_doc(ResetBody, required=False), responses=responses(ADMIN))
     async def reset(request: HttpRequest) -> Response:
         admin(request)
-        data = await read_json(request, svc.settings.max_body_bytes)
-        accounts = data.get("accounts", False)
-        if not isinstance(accounts, bool):
-            raise ApiError("invalid", "accounts must be true or false")
-        await svc.call(svc.runtime.reset, accounts)
+        body = parse_body(ResetBody, await request.body())
+        await svc.call(svc.runtime.reset, body.accounts)
         svc.accounts.forget()
         return answer("ok")
 
-    @r.post("/admin/accounts", summary="Provision accounts and persons in bulk; tokens for each")
+    @r.post("/admin/accounts", summary="Provision accounts and persons in bulk; tokens for each",
+            openapi_extra=body_doc(ProvisionBody), responses=responses(ADMIN))
     async def provision(request: HttpRequest) -> Response:
         admin(request)
-        data = await read_json(request, _ADMIN_BODY)
-        items = data.get("accounts")
-        if not isinstance(items, list) or not 1 <= len(items) <= _MAX_PROVISION:
-            raise ApiError("invalid", f"accounts must be a list of 1 to {_MAX_PROVISION} objects")
-        batch: list[tuple[int, list[int]]] = []
-        for item in items:
-            if not isinstance(item, dict) or not isinstance(item.get("persons"), list):
-                raise ApiError("invalid", "each account is {account: int, persons: [int, …]}")
-            persons = [require_int(p, "persons[]", 1) for p in item["persons"][:1000]]
-            batch.append((require_int(item.get("account"), "account", 1), persons))
+        body = parse_body(ProvisionBody, await request.body())
+        batch = [(item.account, list(item.persons)) for item in body.accounts]
         return answer("ok", await svc.call(svc.accounts.provision, batch))
 
     def _export(kind: str) -> dict[str, Any]:
@@ -125,14 +125,19 @@ def build_admin_router(svc: Service) -> APIRouter:
             return {"now": now, "events": loaded.ledger.events.rows(now)}
         cols = ("t", "op", "code", "account", "person", "ip")
         rows = svc.db.all(f"SELECT {', '.join(cols)} FROM audit ORDER BY id")
-        return {"now": now, "events": [dict(zip(cols, row, strict=True)) for row in rows]}
+        events = [dict(zip(cols, row, strict=True)) for row in rows]
+        for e in events:
+            e["ip"] = int(e["ip"])  # stored as text: IPv6 does not fit a BIGINT
+        return {"now": now, "events": events}
 
-    @r.get("/admin/bookings", summary="Booking events (sim.records bookings schema), due by now")
+    @r.get("/admin/bookings", summary="Booking events (sim.records bookings schema), due by now",
+           responses=responses((200, 401)))
     async def bookings(request: HttpRequest) -> Response:
         admin(request)
         return answer("ok", await svc.call(_export, "bookings"))
 
-    @r.get("/admin/audit", summary="Every answered operation: t, op, code, account, person, ip")
+    @r.get("/admin/audit", summary="Every answered operation: t, op, code, account, person, ip",
+           responses=responses((200, 401)))
     async def audit(request: HttpRequest) -> Response:
         admin(request)
         return answer("ok", await svc.call(_export, "audit"))

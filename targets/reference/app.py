@@ -14,6 +14,7 @@ from fastapi import FastAPI
 
 from targets.reference.admin import build_admin_router
 from targets.reference.api import build_router
+from targets.reference.bodylimit import BodyLimit
 from targets.reference.errors import install_error_handlers
 from targets.reference.fastpath import FastPath
 from targets.reference.runtime import load_at_start
@@ -42,12 +43,14 @@ def create_app(settings: Settings, clock: Callable[[], float] = time.time) -> Fa
     app.include_router(build_router(svc))
     app.include_router(build_admin_router(svc))
     app.add_middleware(FastPath, svc=svc)
+    app.add_middleware(BodyLimit, limit=settings.max_body_bytes, admin_token=settings.admin_token)
     return app
 
 
-def app_from_env() -> FastPath:
-    """uvicorn factory: settings from ``SLOTGRAB_SETTINGS``. The booking routes' fast path
-    sits outermost, in front of FastAPI's own per-request layers (telemetry check, error and
-    body-limit middleware); everything else goes through the FastAPI app unchanged."""
-    app = create_app(Settings.from_env())
-    return FastPath(app, app.state.service)
+def app_from_env() -> BodyLimit:
+    """uvicorn factory: settings from ``SLOTGRAB_SETTINGS``. The body limit (enforced while
+    the body streams in) and the booking routes' fast path sit outermost, in front of
+    FastAPI's own per-request layers; everything else goes through the FastAPI app unchanged."""
+    settings = Settings.from_env()
+    app = create_app(settings)
+    return BodyLimit(FastPath(app, app.state.service), settings.max_body_bytes, settings.admin_token)

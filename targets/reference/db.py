@@ -164,7 +164,7 @@ class PostgresDatabase(Database):
     dialect = "postgresql"
 
     def __init__(self, url: str, pool_size: int = 8) -> None:
-        from psycopg_pool import ConnectionPool
+        from psycopg_pool import ConnectionPool  # psycopg: only a PostgreSQL database needs it
 
         self.pool = ConnectionPool(url, min_size=1, max_size=pool_size, open=True,
                                    kwargs={"autocommit": True})

@@ -1,12 +1,13 @@
 """Answers on the wire: JSON ``{code, message, …}`` with the HTTP status of the stable code.
 
 Shared by the reference and the naive service, so both speak exactly the same error language
-(``sim.agents.actions.STATUS_OF``).
+(``sim.domain.contract.STATUS_OF``).
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import math
 from typing import Any
 
@@ -15,12 +16,15 @@ from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
-from sim.agents.actions import STATUS_OF
+from sim.domain.contract import STATUS_OF
 
-__all__ = ["ApiError", "answer", "encode_answer", "install_error_handlers"]
+__all__ = ["HTTP_ONLY_STATUS", "ApiError", "answer", "encode_answer", "install_error_handlers"]
 
 _CODE_OF_HTTP = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
-                 405: "bad_request", 409: "conflict", 413: "bad_request", 422: "invalid", 429: "rate_limited"}
+                 405: "method_not_allowed", 409: "conflict", 413: "bad_request", 422: "invalid", 429: "rate_limited"}
+# Codes of the HTTP layer only (no operation answers them, so not in STATUS_OF).
+HTTP_ONLY_STATUS = {"method_not_allowed": 405, "internal_error": 500}
+_log = logging.getLogger("slotgrab.reference")
 
 
 class ApiError(Exception):
@@ -48,7 +52,8 @@ def encode_answer(code: str, body: dict[str, Any] | None = None, retry_after: fl
     if retry_after is not None and math.isfinite(retry_after):
         out["retry_after"] = retry_after
         retry_header = str(max(0, math.ceil(retry_after)))
-    return STATUS_OF.get(code, 500), json.dumps(out, separators=(",", ":"), default=str).encode(), retry_header
+    status = STATUS_OF.get(code) or HTTP_ONLY_STATUS.get(code, 500)
+    return status, json.dumps(out, separators=(",", ":"), default=str).encode(), retry_header
 
 
 def answer(code: str, body: dict[str, Any] | None = None, retry_after: float | None = None,
@@ -75,3 +80,8 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _http(request: Request, exc: StarletteHTTPException) -> Response:
         code = _CODE_OF_HTTP.get(exc.status_code, "bad_request")
         return answer(code, message=str(exc.detail))
+
+    @app.exception_handler(Exception)
+    async def _bug(request: Request, exc: Exception) -> Response:  # a bug: still JSON, logged
+        _log.error("error answering %s %s", request.method, request.url.path, exc_info=exc)
+        return answer("internal_error", message="internal error")

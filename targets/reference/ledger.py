@@ -1,6 +1,7 @@
 """The simulator's ledger, kept in SQL: same interface, same answers, same booking events.
 
-:class:`SqlLedger` is a drop-in for :class:`sim.domain.ledger.Ledger` behind
+:class:`SqlLedger` implements :class:`sim.domain.port.LedgerPort`, as
+:class:`sim.domain.ledger.Ledger` does, behind
 :class:`~sim.service.booking.BookingService` and the policies (``ctx.ledger``): ``add_session``,
 ``advance``, ``session_view``, ``hold``, ``confirm``, ``cancel``, ``holds_of_person``, ``finish``,
 the ``sessions``/``holds`` mappings and ``events.append``. Time stays lazy, as in memory: an
@@ -19,7 +20,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sim.domain.ledger import Hold, ReturnRule
+from sim.domain.port import Hold, ReturnRule
 from targets.reference.db import Database
 
 __all__ = ["SqlEventLog", "SqlLedger"]
@@ -72,7 +73,7 @@ class SqlEventLog:
 
 @dataclass(frozen=True, slots=True)
 class SessionView:
-    """A session's state at the ledger's last ``advance`` (the fields of ``SessionState``)."""
+    """A session's state at the ledger's last ``advance``: a :class:`~sim.domain.port.SessionInfo`."""
 
     session: str
     department: str

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import glob
 import os
+import pwd
 import shutil
 import subprocess
 import tempfile
@@ -40,8 +41,6 @@ def temporary_cluster(port: int, bin_dir: Path | None = None) -> Iterator[str]:
     env = dict(os.environ)
     run_as: dict[str, object] = {}
     if os.geteuid() == 0:  # initdb refuses root: run the cluster as "postgres" (Debian's user)
-        import pwd
-
         pw = pwd.getpwnam("postgres")
         os.chown(root, pw.pw_uid, pw.pw_gid)
         run_as = {"user": pw.pw_uid, "group": pw.pw_gid}

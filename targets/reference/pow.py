@@ -33,6 +33,7 @@ from typing import Any, Literal
 
 import altcha
 
+from sim.domain.contract import CAPTCHA_CODES
 from sim.policies.base import Request
 from sim.policies.captcha import Captcha, CaptchaParams
 from sim.policies.stack import PolicyStack
@@ -42,7 +43,6 @@ __all__ = ["ALGORITHM", "PowMode", "ProofOfWork", "pow_params"]
 
 PowMode = Literal["claimed", "altcha"]
 ALGORITHM = "SHA-256"  # one SHA-256 per counter: cheap to verify, work linear in the counter
-_CODES = frozenset({"captcha_required", "captcha_failed"})
 _MAX_COUNTER = 0xFFFFFFFF  # the library encodes the counter as uint32
 
 
@@ -102,7 +102,7 @@ class ProofOfWork:
 
     def decorate(self, req: Request, reply: Reply, params: CaptchaParams | None) -> Reply:
         """``reply`` with an ALTCHA challenge attached if it asks for a proof-of-work."""
-        if self.mode != "altcha" or params is None or reply.code not in _CODES:
+        if self.mode != "altcha" or params is None or reply.code not in CAPTCHA_CODES:
             return reply
         cid = reply.body.get("challenge_id")
         if reply.body.get("kind") != "pow" or cid is None:

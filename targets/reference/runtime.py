@@ -3,7 +3,7 @@
 :class:`Runtime` owns the database, the scenario that is loaded (its supply, policy stack and
 T0) and answers one request at a time with ``BookingService.handle(request, now)`` — the very
 code the simulator runs — where ``now`` is the wall clock in seconds relative to T0. Policies
-are built exactly as the SimPy driver builds them (same named random streams), get the SQL
+are built by the SimPy driver's own assembly (:mod:`sim.service.assembly`), get the SQL
 ledger as ``ctx.ledger`` and a :mod:`store <targets.reference.store>` as ``ctx.store``.
 
 Each request is one database transaction: the policies' checks, the ledger change, the state
@@ -22,17 +22,18 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from sim.policies.base import PolicyContext, Request
-from sim.policies.stack import PolicyStack
+from sim.policies.base import Request
 from sim.rng import Streams
+from sim.scenario.loader import load_scenario
 from sim.scenario.model import PolicySpec, Scenario
+from sim.service.assembly import build_service
 from sim.service.booking import BookingService, Reply
 from targets.reference.db import Database
 from targets.reference.ledger import SqlLedger
 from targets.reference.schema import create_schema, wipe
 from targets.reference.store import PostgresStore, SqliteStore, open_store
 
-__all__ = ["Loaded", "NotLoaded", "Runtime", "build_service"]
+__all__ = ["Loaded", "NotLoaded", "Runtime"]
 
 
 class NotLoaded(Exception):
@@ -50,20 +51,6 @@ class Loaded:
     service: BookingService
     ledger: SqlLedger
     store: SqliteStore | PostgresStore
-
-
-def build_service(sc: Scenario, replication: int, ledger: Any, store: Any) -> BookingService:
-    """The BookingService of ``sc`` on ``ledger``/``store``, with the policies built as the
-    SimPy driver builds them (the same named random stream per policy)."""
-    streams = Streams(sc.seed, replication)
-    depts = {s.id: d.id for d in sc.supply.departments for s in d.sessions}
-    dates = {s.id: s.date for d in sc.supply.departments for s in d.sessions}
-
-    def ctx(index: int, name: str) -> PolicyContext:
-        rng = streams.generator(f"policy:{name}", index)
-        return PolicyContext(store, rng, ledger, sc.release.hold_ttl_s, depts, dates)
-
-    return BookingService(sc, ledger, PolicyStack.build(sc.policies, ctx), store)
 
 
 class Runtime:
@@ -97,13 +84,17 @@ class Runtime:
             if cfg is None or gen == 0:
                 self.loaded = None
                 return None
-            sc = Scenario.model_validate(cfg["scenario"])
-            ledger = SqlLedger(self.db)
-            store = open_store(self.db)
             with self.db.transaction():
-                service = build_service(sc, int(cfg["replication"]), ledger, store)
-            self.loaded = Loaded(sc, int(cfg["replication"]), float(cfg["t0"]), gen, service, ledger, store)
+                self.loaded = self._build(cfg, gen)
             return self.loaded
+
+    def _build(self, cfg: dict[str, Any], gen: int) -> Loaded:
+        """The objects of a stored configuration (inside the caller's transaction)."""
+        sc = Scenario.model_validate(cfg["scenario"])
+        ledger = SqlLedger(self.db)
+        store = open_store(self.db)
+        service = build_service(sc, Streams(sc.seed, int(cfg["replication"])), ledger, store)
+        return Loaded(sc, int(cfg["replication"]), float(cfg["t0"]), gen, service, ledger, store)
 
     def current(self, generation: int | None = None) -> Loaded:
         """The loaded scenario (rebuilt if it changed; ``generation`` if already read);
@@ -118,16 +109,17 @@ class Runtime:
                     "SET value = excluded.value", (key, value))
 
     def load(self, sc: Scenario, t0: float, replication: int = 0) -> Loaded:
-        """Wipe bookings, policy state and audit; install ``sc`` with T0 at epoch ``t0``."""
-        with self.db.transaction():
+        """Wipe bookings, policy state and audit; install ``sc`` with T0 at epoch ``t0``. One
+        transaction: the new supply is built before it commits, so a scenario that fails to
+        build (ValueError) leaves the previous configuration and its bookings intact."""
+        with self._lock, self.db.transaction():
             gen = self._generation() + 1
             wipe(self.db)
             cfg = {"scenario": sc.model_dump(mode="json", by_alias=True), "t0": t0, "replication": replication}
-            self._put_meta("config", json.dumps(cfg))
+            self._put_meta("config", json.dumps(cfg, allow_nan=False))
             self._put_meta("generation", str(gen))
-        self.loaded = None
-        loaded = self._refresh()
-        assert loaded is not None
+            loaded = self._build(cfg, gen)
+        self.loaded = loaded
         return loaded
 
     def reset(self, accounts: bool = False) -> None:
@@ -159,7 +151,7 @@ class Runtime:
             reply = loaded.service.handle(req, now)
             if reply.code != "deferred":
                 self.db.run("INSERT INTO audit (t, op, code, account, person, ip) VALUES (?, ?, ?, ?, ?, ?)",
-                            (now, req.op, reply.code, req.account, req.person, req.ip))
+                            (now, req.op, reply.code, req.account, req.person, str(req.ip)))  # IPv6: text
         return reply, now
 
     def policy_labels(self) -> list[str]:
@@ -172,8 +164,6 @@ def load_at_start(runtime: Runtime, scenario: str | None, policies: tuple[str, .
     restart keeps T0 and every booking)."""
     if scenario is None:
         return
-    from sim.scenario.loader import load_scenario
-
     sc = with_policies(load_scenario(scenario), policies)
     loaded = runtime.current() if runtime.loaded else None
     if loaded is not None and loaded.scenario == sc:

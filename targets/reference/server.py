@@ -1,7 +1,8 @@
 """Starting a target under uvicorn (uvloop + httptools) on 127.0.0.1, as a child process.
 
-Used by ``slotgrab serve``, the benchmark and the tests. Settings travel to uvicorn's workers in
-the environment; the admin token is written to a file only its owner can read. uvicorn's
+Used by ``slotgrab serve``, the benchmark and the tests, through :mod:`targets.reference.launch`
+(header and idle deadlines: :mod:`targets.reference.slow_clients`). Settings travel to uvicorn's
+workers in the environment; the admin token is written to a file only its owner can read. uvicorn's
 ``--proxy-headers`` is off: it would otherwise rewrite the client address from
 ``X-Forwarded-For``, which the service must not trust unless told to.
 """
@@ -19,16 +20,10 @@ from pathlib import Path
 
 import httpx
 
+from targets.reference.launch import APPS
 from targets.reference.settings import Settings
 
 __all__ = ["APPS", "Server", "free_port", "make_settings", "start_server", "write_admin_token"]
-
-APPS = {
-    "reference": "targets.reference.app:app_from_env",
-    "naive": "targets.naive.app:app_from_env",
-    "trivial": "targets.trivial:create_app",  # the benchmark's yardstick
-}
-
 
 def free_port() -> int:
     """A TCP port free on 127.0.0.1 right now."""
@@ -55,9 +50,9 @@ def write_admin_token(settings: Settings, path: Path) -> Path:
 
 def uvicorn_command(settings: Settings, port: int, target: str = "reference") -> list[str]:
     """The command line that serves ``target`` with ``settings.workers`` workers."""
-    return [sys.executable, "-m", "uvicorn", APPS[target], "--factory", "--host", "127.0.0.1",
-            "--port", str(port), "--loop", "uvloop", "--http", "httptools", "--no-access-log",
-            "--log-level", "warning", "--no-proxy-headers", "--workers", str(settings.workers)]
+    if target not in APPS:
+        raise ValueError(f"unknown target {target!r}; one of {sorted(APPS)}")
+    return [sys.executable, "-m", "targets.reference.launch", target, str(port)]
 
 
 @dataclass

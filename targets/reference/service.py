@@ -10,6 +10,7 @@ a lock; deadlocks and serialization failures are retried, then answered 503.
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -21,9 +22,11 @@ from sim.policies.base import Request
 from sim.service.booking import Reply
 from targets.reference.accounts import Accounts
 from targets.reference.auth import AuthError, TokenSigner
+from targets.reference.challenge_ids import ChallengeIds
 from targets.reference.db import Database, SqliteDatabase, open_database
 from targets.reference.errors import ApiError
 from targets.reference.group_commit import GroupCommit
+from targets.reference.idempotency import KeyExpiry
 from targets.reference.pow import ProofOfWork, pow_params
 from targets.reference.runtime import NotLoaded, Runtime
 from targets.reference.settings import Settings
@@ -32,6 +35,7 @@ __all__ = ["Service"]
 
 T = TypeVar("T")
 _RETRIES = 5
+_log = logging.getLogger("slotgrab.reference")
 _MAX_DEFERRALS = 8
 
 
@@ -62,6 +66,8 @@ class Service:
         self._limiter = CapacityLimiter(settings.pg_pool)
         self.pow = ProofOfWork(settings.pow_mode, settings.pow_secret or settings.token_secret,
                                settings.pow_hashes_per_s)
+        self.challenges = ChallengeIds(settings.token_secret)
+        self.keys = KeyExpiry(settings.idempotency_ttl_s)
 
     async def call(self, fn: Callable[..., T], *args: Any) -> T:
         """Run blocking database work: inline for SQLite, in a thread for PostgreSQL."""
@@ -83,7 +89,7 @@ class Service:
     def _handle(self, req: Request) -> tuple[Reply, float]:
         for attempt in range(_RETRIES):
             try:
-                return self.runtime.handle(req)
+                answered = self.runtime.handle(req)
             except NotLoaded as exc:
                 raise ApiError("overloaded", str(exc)) from None
             except Exception as exc:
@@ -92,7 +98,17 @@ class Service:
                         raise ApiError("overloaded", "database busy; retry") from None
                     raise
                 time.sleep(0.002 * (attempt + 1))
+                continue
+            self._sweep_keys(answered[1])
+            return answered
         raise AssertionError("unreachable")
+
+    def _sweep_keys(self, now: float) -> None:
+        """Forget expired idempotency keys; never fails (nor repeats) the answered request."""
+        try:
+            self.keys.sweep_due(self.runtime, now)
+        except Exception:
+            _log.warning("idempotency-key sweep failed; retried at the next sweep", exc_info=True)
 
     async def _answer(self, req: Request) -> Reply:
         if self._group is None:
@@ -105,13 +121,15 @@ class Service:
     async def handle(self, req: Request) -> Reply:
         """Answer a request; a slow-lane ``deferred`` reply is served again after its delay.
         A proof-of-work CAPTCHA's answer is verified first and its challenges get a real
-        ALTCHA challenge (:mod:`targets.reference.pow`, setting ``pow_mode``)."""
+        ALTCHA challenge (:mod:`targets.reference.pow`, setting ``pow_mode``). CAPTCHA
+        challenge ids are sealed for the account (:mod:`targets.reference.challenge_ids`)."""
         loaded = self.runtime.loaded
         pow_policy = pow_params(loaded.service.stack) if loaded is not None else None
-        if pow_policy is None:
-            return await self._serve(req)
-        reply = await self._serve(self.pow.check(req, pow_policy))
-        return self.pow.decorate(req, reply, pow_policy)
+        if pow_policy is not None:
+            req = self.pow.check(req, pow_policy)
+        # CAPTCHA ids on the wire are sealed for the account; the policy sees its own numbers
+        reply = self.challenges.outbound(req, await self._serve(self.challenges.inbound(req)))
+        return reply if pow_policy is None else self.pow.decorate(req, reply, pow_policy)
 
     async def _serve(self, req: Request) -> Reply:
         reply = await self._answer(req)

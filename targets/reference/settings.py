@@ -34,6 +34,11 @@ class Settings(BaseModel):
     max_persons_per_account: int = Field(5, ge=1, le=100)
     password_iterations: int = Field(60_000, ge=1_000)
     max_body_bytes: int = Field(8192, ge=256)
+    header_timeout_s: float = Field(10.0, gt=0, le=600, description="a request's headers must arrive "
+                                    "within this of its first byte (targets/reference/slow_clients.py)")
+    keep_alive_s: float = Field(120.0, ge=1, le=3600, description="an idle connection is closed after this")
+    idempotency_ttl_s: float = Field(3600.0, gt=0, le=30 * 86_400, description="a hold's idempotency key "
+                                     "is forgotten this long after the hold (targets/reference/idempotency.py)")
     scenario: str | None = Field(None, description="scenario to load at start (name, path or JSON)")
     policies: tuple[str, ...] = Field((), description="policy stack replacing the scenario's")
     t0_in_s: float = Field(10.0, description="T0 = start + this, when --scenario is given")

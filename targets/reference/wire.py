@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import functools
 import ipaddress
-import json
 import math
 import re
 from collections.abc import Mapping
@@ -16,6 +15,7 @@ from typing import Any
 
 from fastapi import Request
 
+from targets.reference.bodies import parse_object
 from targets.reference.errors import ApiError
 
 __all__ = ["OP_NAME", "bearer", "check_length", "client_ip", "op_args", "parse_json", "read_json", "require_int"]
@@ -42,18 +42,11 @@ async def read_json(request: Request, limit: int) -> dict[str, Any]:
 
 
 def parse_json(raw: bytes, limit: int) -> dict[str, Any]:
-    """A raw body as a JSON object (``{}`` when empty); 400 if too large or not JSON."""
+    """A raw body as a JSON object (``{}`` when empty); 400 if too large or not JSON (pydantic's
+    parser: nesting, lone surrogates and ``NaN`` are refused, never a RecursionError)."""
     if len(raw) > limit:
         raise ApiError("bad_request", f"request body larger than {limit} bytes")
-    if not raw.strip():
-        return {}
-    try:
-        data = json.loads(raw)
-    except (ValueError, UnicodeDecodeError):
-        raise ApiError("bad_request", "request body is not valid JSON") from None
-    if not isinstance(data, dict):
-        raise ApiError("invalid", "request body must be a JSON object")
-    return data
+    return parse_object(raw)
 
 
 def _scalar_ok(v: Any) -> bool:
@@ -98,24 +91,31 @@ def require_int(value: Any, name: str, low: int = 0, high: int = _INT64 - 1) -> 
     return value
 
 
+IP_LIMIT = 2**128  # an IPv6 address as an integer; audit stores it as text
+
+
 @functools.lru_cache(maxsize=4096)
 def _ip_int(text: str) -> int:
     text = text.strip()
-    if text.isdigit() and len(text) <= 19:
-        return int(text)
+    if text.isascii() and text.isdigit() and len(text) <= 39:
+        value = int(text)
+        if value >= IP_LIMIT:
+            raise ValueError(text)
+        return value
     return int(ipaddress.ip_address(text))
 
 
 def client_ip(headers: Mapping[str, str], peer: str | None, trusted_header: str | None) -> int:
-    """The client IP as an int: the TCP peer, or the trusted header when one is configured
-    (``headers`` has lower-case names)."""
+    """The client IP as an int in [0, 2^128): the TCP peer, or the trusted header when one is
+    configured (``headers`` has lower-case names): an integer or an IPv4/IPv6 address."""
     if trusted_header:
         value = headers.get(trusted_header.lower())
         if value is not None:
             try:
                 return _ip_int(value)
             except ValueError:
-                raise ApiError("bad_request", f"{trusted_header}: not an IP address or integer") from None
+                raise ApiError("bad_request", f"{trusted_header}: not an IP address or an integer "
+                                              f"below 2^128") from None
     try:
         return _ip_int(peer or "0.0.0.0")
     except ValueError:

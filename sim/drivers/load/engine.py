@@ -29,10 +29,12 @@ import gevent
 from gevent.event import Event
 
 from sim.agents import script_for
-from sim.agents.actions import Call, Outcome, Response, Wait
-from sim.agents.population import AgentSpec
+from sim.agents.actions import Call, Outcome, Response
+from sim.agents.spec import AgentSpec
 from sim.drivers.adapter import Answer
+from sim.drivers.hold_ids import hold_key
 from sim.drivers.load.plan import LoadPlan, window
+from sim.drivers.stepping import CUT, Tally, next_action, record_outcome
 from sim.records import Columns, OutcomeLog, RequestLog
 
 __all__ = ["Send", "ShardRun", "StartLog", "columns_from_message", "columns_to_message"]
@@ -40,31 +42,12 @@ __all__ = ["Send", "ShardRun", "StartLog", "columns_from_message", "columns_to_m
 Send = Callable[[Call], Answer]
 """Sends one call to the target and returns the answer (``network_error`` if none came)."""
 
-_BURDEN = {"captcha", "queue", "slow"}  # Wait reasons that count as patient burden (as in SimPy)
 
 
 class StartLog(Columns):
     """When each agent was planned to start and when a user really started it."""
 
     SCHEMA = (("agent", "q"), ("planned", "d"), ("started", "d"))
-
-
-class _Tally:
-    """What one agent cost: calls and burden seconds (for the outcomes table)."""
-
-    __slots__ = ("burden", "calls", "captcha", "queued")
-
-    def __init__(self) -> None:
-        self.calls = 0
-        self.burden = self.captcha = self.queued = 0.0
-
-    def wait(self, w: Wait) -> None:
-        if w.reason in _BURDEN and w.seconds > 0:
-            self.burden += w.seconds
-            if w.reason == "captcha":
-                self.captcha += w.seconds
-            else:
-                self.queued += w.seconds
 
 
 class ShardRun:
@@ -85,6 +68,7 @@ class ShardRun:
         self.acknowledged: list[int] = []
         self.errors: list[str] = []
         self.t0_wall = 0.0
+        self.on_start: list[Callable[[float], None]] = []  # told T0 (the adapter's begin)
         self.go = Event()
         self.done = Event()
         self.finished = 0
@@ -96,6 +80,8 @@ class ShardRun:
     def start(self, t0_wall: float) -> None:
         """Map T0 onto the wall clock (``time.time()`` seconds) and let the users play."""
         self.t0_wall = t0_wall
+        for hook in self.on_start:
+            hook(t0_wall)
         self.go.set()
 
     def now(self) -> float:
@@ -123,52 +109,32 @@ class ShardRun:
             gen = script_for(spec.role)(spec, self.streams.generator("agent", spec.agent))
             self.sleep_until(planned)
             self.starts.append(spec.agent, planned, self.now())
-            tally = _Tally()
+            tally = Tally()
             try:
                 outcome, t_end = self._run(spec, gen, send, planned, tally)
             except Exception as exc:  # a broken adapter or target must not hang the run
                 self.errors.append(f"agent {spec.agent}: {type(exc).__name__}: {exc}")
                 outcome, t_end = Outcome("error", detail=str(exc)), self.now()
-            booking = int(outcome.booking) if outcome.booking and outcome.booking.isdigit() else -1
-            self.outcomes.append(
-                spec.agent,
-                outcome.status,
-                t_end,
-                tally.calls,
-                booking,
-                tally.burden,
-                tally.captcha,
-                tally.queued,
-            )
+            record_outcome(self.outcomes, spec.agent, outcome, t_end, tally)
         finally:
             self.finished += 1
             if self.finished >= self.size:
                 self.done.set()
 
     def _run(
-        self, spec: AgentSpec, gen: Any, send: Send, planned: float, tally: _Tally
+        self, spec: AgentSpec, gen: Any, send: Send, planned: float, tally: Tally
     ) -> tuple[Outcome, float]:
         resp: Response | None = None
-        try:
-            while True:
-                action = gen.send(resp)
-                while type(action) is Wait:
-                    planned += max(action.seconds, 0.0)
-                    tally.wait(action)
-                    action = gen.send(None)
-                if type(action) is not Call:
-                    raise TypeError(
-                        f"agent {spec.agent} yielded {action!r}; agents yield Wait or Call"
-                    )
-                if planned > self.end:
-                    return Outcome(
-                        "cut", detail="still running at the end of the horizon"
-                    ), self.end
-                resp = self._call(spec, action, planned, send)
-                tally.calls += 1
-                planned = resp.t
-        except StopIteration as stop:
-            return stop.value, min(planned, self.end)
+        while True:
+            action, delay = next_action(gen, resp, tally, spec.agent)
+            planned += delay
+            if type(action) is not Call:
+                return action, min(planned, self.end)
+            if planned > self.end:
+                return CUT, self.end
+            resp = self._call(spec, action, planned, send)
+            tally.calls += 1
+            planned = resp.t
 
     def _call(self, spec: AgentSpec, call: Call, planned: float, send: Send) -> Response:
         self.sleep_until(planned)
@@ -187,7 +153,7 @@ class ShardRun:
             spec.agent, call.op, planned, t_sent, float("nan"), float("nan"), t_done, code
         )
         if call.op == "confirm" and code == "ok":
-            self.acknowledged.append(int(call.args.get("hold", -1)))
+            self.acknowledged.append(hold_key(call.args.get("hold")))
         return Response(
             code, answer.body if code == answer.code else {}, t_done, answer.retry_after
         )

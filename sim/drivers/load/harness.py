@@ -16,13 +16,15 @@ from dataclasses import dataclass
 from typing import Any
 
 import httpx
+import pyarrow as pa
 
 from sim.domain.invariants import Violation
-from sim.drivers.adapter import load_adapter
+from sim.drivers.adapter import load_adapter, prepare_with_scenario
+from sim.drivers.adapter_spec import adapter_spec
 from sim.drivers.load.plan import LoadPlan, accounts_of
 from sim.drivers.load.target import Target
 from sim.drivers.load.timing import timing_summary
-from sim.drivers.load.truth import event_log_of, judge, metrics_of
+from sim.drivers.load.truth import event_log_of, hold_id_table, judge, metrics_of
 from sim.records import RunRecords
 from sim.scenario.model import Scenario
 
@@ -59,14 +61,18 @@ def load_run(
     master_bind: str = "127.0.0.1",
     master_port: int = 0,
     emulate_rtt: bool = True,
+    adapter_options: dict[str, str] | None = None,
 ) -> LoadReport:
     """Run ``sc`` (its policy stack) against ``target`` and judge the target's final state."""
-    the_adapter = load_adapter(adapter)
+    adapter = adapter_spec(adapter)
+    options = dict(adapter_options or {})
+    the_adapter = load_adapter(adapter, options)
     base = LoadPlan(sc, replication, target.base_url, adapter)
     population = base.population()
     with httpx.Client(base_url=target.base_url, timeout=60.0) as client:
-        state = the_adapter.prepare(client, target.admin_token, accounts_of(population))
-        plan = LoadPlan(sc, replication, target.base_url, adapter, state, emulate_rtt)
+        accounts = accounts_of(population)
+        state = prepare_with_scenario(the_adapter, client, target.admin_token, accounts, sc)
+        plan = LoadPlan(sc, replication, target.base_url, adapter, state, emulate_rtt, options)
 
         def install(t0_wall: float) -> None:
             the_adapter.load(client, target.admin_token, sc, t0_wall, replication)
@@ -107,7 +113,7 @@ def load_run(
         result.requests.to_arrow(stamp),
         event_log_of(events).to_arrow(stamp),
         result.outcomes.to_arrow(stamp),
-        extra={"starts": result.starts.to_arrow(stamp)},
+        extra={"starts": result.starts.to_arrow(stamp), "hold_ids": pa.table(hold_id_table(events))},
     )
     violations = judge(records, sc, result.acknowledged)
     metrics = metrics_of(records, sc)

@@ -36,7 +36,14 @@ from locust.exception import StopUser
 from locust.runners import WorkerRunner
 
 from sim.agents.actions import Call
-from sim.drivers.adapter import Answer, HttpRequest, TargetAdapter, load_adapter
+from sim.drivers.adapter import (
+    Answer,
+    HttpRequest,
+    TargetAdapter,
+    answer_with_context,
+    begin_run,
+    load_adapter,
+)
 from sim.drivers.load.engine import ShardRun
 from sim.drivers.load.plan import LoadPlan, shard_of
 
@@ -102,6 +109,8 @@ class AgentUser(FastHttpUser):
 
     def _send(self, adapter: TargetAdapter, call: Call) -> Answer:
         req = adapter.request(call.op, call.args)
+        if req.local is not None:  # an op the target does not have, answered by the adapter
+            return req.local
         with self._request(req) as r:
             status = int(r.status_code or 0)
             try:
@@ -113,8 +122,8 @@ class AgentUser(FastHttpUser):
             else:
                 r.success()  # 409 sold out etc. are answers of the domain, not failures
         headers = {k.lower(): v for k, v in (r.headers or {}).items()}
-        return adapter.answer(
-            call.op, status, body if isinstance(body, dict) else {"data": body}, headers
+        return answer_with_context(
+            adapter, call.op, req, status, body if isinstance(body, dict) else {"data": body}, headers
         )
 
 
@@ -123,8 +132,9 @@ def attach_shard(environment: Environment, plan: LoadPlan, shard: ShardRun) -> N
     AgentUser.host = plan.base_url
     AgentUser.network_timeout = plan.scenario.service.timeout_s
     AgentUser.connection_timeout = plan.scenario.service.timeout_s
-    adapter = load_adapter(plan.adapter)
+    adapter = load_adapter(plan.adapter, plan.adapter_options)
     adapter.bind(plan.adapter_state)
+    shard.on_start.append(lambda t0: begin_run(adapter, plan.scenario, t0, plan.replication))
     setattr(environment, _ADAPTER, adapter)
     setattr(environment, _SHARD, shard)
 

@@ -18,7 +18,8 @@ from typing import Any
 
 import numpy as np
 
-from sim.agents.population import AgentSpec, Population, build_population
+from sim.agents.population import Population, build_population
+from sim.agents.spec import AgentSpec
 from sim.rng import Streams
 from sim.scenario.model import Scenario
 
@@ -35,6 +36,7 @@ class LoadPlan:
     adapter: str | None = None
     adapter_state: dict[str, Any] = field(default_factory=dict)
     emulate_rtt: bool = True  # delay each call by the agent's round-trip time, as the model does
+    adapter_options: dict[str, str] = field(default_factory=dict)  # --adapter-opt KEY=VALUE
 
     def streams(self) -> Streams:
         """The replication's named random streams."""
@@ -53,6 +55,7 @@ class LoadPlan:
             "adapter": self.adapter,
             "adapter_state": self.adapter_state,
             "emulate_rtt": self.emulate_rtt,
+            "adapter_options": self.adapter_options,
         }
 
     @classmethod
@@ -65,6 +68,7 @@ class LoadPlan:
             data.get("adapter"),
             dict(data.get("adapter_state") or {}),
             bool(data.get("emulate_rtt", True)),
+            {str(k): str(v) for k, v in (data.get("adapter_options") or {}).items()},
         )
 
 
