@@ -9,9 +9,9 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "policies"))
-from policy_kit import SEEDS, runs, scenario, with_policies  # noqa: E402
+from policy_kit import SEEDS, runs, scenario, with_policies
 
-from sim.metrics.view import RunView  # noqa: E402
+from sim.metrics.view import RunView
 
 # a small service: a herd of result polls at one instant overflows its backlog (503)
 SMALL_SERVICE = {"service.workers": 1, "service.backlog": 8}
