@@ -139,3 +139,12 @@ def test_a_banned_identity_is_dropped_not_waited_out() -> None:
     sc = crew({"policies": [{"blacklist": {"keys": ["ip"], "max_requests": 5}}],
                "bots.0.ips": 80})
     assert total(sc, "bot_share") > 0.3 * len(SEEDS)
+
+
+def test_drawn_timing_is_reproducible_for_a_seed() -> None:
+    sc = crew({"bots.0.lanes_spread": 2, "bots.0.pays_after_rush": True,
+               "bots.0.captcha.accuracy_sd": 0.05, "policies": ["captcha"]})
+    first, again, other = run(sc, 1)[1], run(sc, 1)[1], run(sc, 2)[1]
+    for table in ("requests", "bookings", "outcomes", "agents"):
+        assert getattr(first, table).equals(getattr(again, table))
+    assert not first.requests.equals(other.requests)
