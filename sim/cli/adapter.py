@@ -17,7 +17,7 @@ from rich.console import Console
 
 from sim.cli.adapter_options import adapter_opt_option, adapter_option, resolve_adapter
 from sim.cli.errors import UsageError, user_errors
-from sim.cli.load import admin_token_file_option
+from sim.cli.load import _admin_token, admin_token_file_option
 from sim.drivers.adapter_check import check_adapter
 from sim.drivers.adapter_scaffold import PYTHON_SKELETON, read_openapi, scaffold_mapping
 from sim.drivers.load.calibration import CALIBRATION_SCENARIO
@@ -79,8 +79,6 @@ def check(
     admin_token_file: Path | None = admin_token_file_option(),
 ) -> None:
     """Run every adapter hook once against the live target and check each field and event."""
-    from sim.cli.load import _admin_token
-
     with user_errors():
         spec, options = resolve_adapter(adapter, adapter_opt)
         sc = _scenario(scenario)

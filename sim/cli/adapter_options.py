@@ -6,8 +6,9 @@ from __future__ import annotations
 import typer
 
 from sim.cli.errors import UsageError
-from sim.drivers.adapter import load_adapter
+from sim.drivers.adapter_loader import load_adapter
 from sim.drivers.adapter_spec import adapter_spec, is_mapping_file, parse_adapter_options
+from sim.drivers.mapping_model import load_mapping
 
 __all__ = ["adapter_opt_option", "adapter_option", "health_path", "resolve_adapter"]
 
@@ -55,6 +56,4 @@ def health_path(spec: str | None, given: str) -> str:
     and a mapping file names its service's own ``health:`` path."""
     if given != _REFERENCE_HEALTH or not is_mapping_file(spec):
         return given
-    from sim.drivers.mapping_model import load_mapping  # YAML + jmespath, for files only
-
     return load_mapping(str(spec)).health or given

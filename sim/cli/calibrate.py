@@ -56,7 +56,8 @@ def calibrate(
     import httpx
 
     from sim.cli.load import _admin_token
-    from sim.drivers.adapter import TargetError, load_adapter
+    from sim.drivers.adapter import TargetError
+    from sim.drivers.adapter_loader import load_adapter
     from sim.drivers.load.calibration import calibrate as measure
     from sim.drivers.load.target import TargetSpecError, target_for
 

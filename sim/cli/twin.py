@@ -179,7 +179,7 @@ def _calibration(
         return {f"service.{k}": v for k, v in block["service"].items()}
     import httpx
 
-    from sim.drivers.adapter import load_adapter
+    from sim.drivers.adapter_loader import load_adapter
     from sim.drivers.load.calibration import calibrate
 
     with httpx.Client(base_url=target.base_url, timeout=30.0) as client:

@@ -4,7 +4,8 @@ The load driver and ``slotgrab calibrate`` never build URLs themselves: they ask
 :class:`TargetAdapter` for the :class:`HttpRequest` of a call and hand the HTTP answer back to
 it to get the agent's :class:`~sim.agents.actions.Response` fields (a stable code, a body,
 ``Retry-After``). To point slotgrab at your own booking service, write one small class with
-these methods and pass it by import path (``--adapter mypkg.mymod:MyAdapter``)::
+these methods and pass it by import path (``--adapter mypkg.mymod:MyAdapter``; built by
+:func:`sim.drivers.adapter_loader.load_adapter`, which also reads mapping files)::
 
     from sim.drivers.adapter import Answer, HttpRequest, ReferenceAdapter
 
@@ -40,10 +41,7 @@ worker meanwhile. Budget generator cores for it, or serve with ``pow_mode: claim
 
 from __future__ import annotations
 
-import importlib
 import inspect
-import os
-import sys
 from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
 
@@ -62,7 +60,6 @@ __all__ = [
     "answer_with_context",
     "begin_run",
     "code_of_status",
-    "load_adapter",
     "prepare_with_scenario",
     "solve_pow",
 ]
@@ -296,45 +293,6 @@ def _expect_ok(r: httpx.Response, what: str) -> dict[str, Any]:
 
 class TargetError(RuntimeError):
     """The target refused a setup or export step (wrong admin token, no such route, …)."""
-
-
-def load_adapter(spec: str | None, options: dict[str, str] | None = None) -> TargetAdapter:
-    """An adapter: a mapping file (``*.yaml``/``*.yml``), a Python class by import path
-    ``module:Class`` (the current directory is on the import path), or None →
-    :class:`ReferenceAdapter`. ``options`` (``--adapter-opt``) go to a mapping file's
-    ``{opt.NAME}`` templates, or to the class as ``cls(options=...)``."""
-    if spec and spec.endswith((".yaml", ".yml")):
-        from sim.drivers.mapping_adapter import MappingAdapter  # jmespath, SQL: only for files
-        from sim.drivers.mapping_model import load_mapping
-
-        return MappingAdapter(load_mapping(spec), options)
-    if not spec:
-        if options:
-            raise ValueError("--adapter-opt needs --adapter (the reference contract takes none)")
-        return ReferenceAdapter()
-    module, sep, name = spec.partition(":")
-    if not sep or not module or not name:
-        raise ValueError(
-            f"--adapter {spec!r}: expected a mapping file (*.yaml) or MODULE:CLASS, "
-            "e.g. my-service.yaml or mypkg.adapters:ShopAdapter"
-        )
-    if os.getcwd() not in sys.path:  # an adapter module beside the scenario, as users expect
-        sys.path.insert(0, os.getcwd())
-    try:
-        cls = getattr(importlib.import_module(module), name)
-    except (ImportError, AttributeError) as exc:
-        raise ValueError(f"--adapter {spec!r}: cannot import ({exc})") from None
-    try:
-        adapter = cls(options=dict(options)) if options else cls()
-    except TypeError as exc:
-        hint = " (it takes no options=)" if options else ""
-        raise ValueError(f"--adapter {spec!r}: cannot be built{hint} ({exc})") from None
-    if not isinstance(adapter, TargetAdapter):
-        raise ValueError(
-            f"--adapter {spec!r}: {name} does not implement TargetAdapter "
-            "(load, prepare, bind, warmup_request, request, answer, export_events)"
-        )
-    return adapter
 
 
 def _takes(fn: Any, name: str) -> bool:

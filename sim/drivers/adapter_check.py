@@ -24,9 +24,9 @@ from sim.drivers.adapter import (
     TargetAdapter,
     answer_with_context,
     begin_run,
-    load_adapter,
     prepare_with_scenario,
 )
+from sim.drivers.adapter_loader import load_adapter
 from sim.drivers.hold_ids import hold_key
 from sim.drivers.load.truth import capacities_of, event_log_of
 from sim.scenario.model import Scenario

@@ -234,9 +234,8 @@ class MappingAdapter:
             code = self._picked(str(args.get("session")), ctx.get("slot"), code)
         retry = headers.get("retry-after")
         retry_after = float(retry) if retry and retry.replace(".", "", 1).isdigit() else None
-        if code != "ok":
-            return Answer(code, body if code in ("captcha_required", "captcha_failed") else {},
-                          retry_after)
+        if code != "ok":  # refusals keep the service's body (a challenge, a draw time …)
+            return Answer(code, body, retry_after)
         return Answer(code, self._body(op, spec, body, args), retry_after)
 
     def _code(self, spec: Operation, status: int, body: dict[str, Any]) -> str:

@@ -21,11 +21,8 @@ __all__ = ["TemplateError", "fill", "names_in"]
 _PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)?)\}")
 
 
-class TemplateError(KeyError):
+class TemplateError(ValueError):
     """A template names a value the call does not have."""
-
-    def __str__(self) -> str:
-        return str(self.args[0])
 
 
 def _value(name: str, ctx: Mapping[str, Any], template: str) -> Any:

@@ -3,8 +3,8 @@
 slotgrab's ``hold`` means "any free slot of this session"; an API that wants a slot id makes
 the adapter choose one from the free slots it last saw listed (a worker-local view refreshed by
 every ``list_sessions`` answer). The choice changes the verdict, because it decides how often
-clients collide on the same slot (measured on a reserve-only service: bot share 0.40 with one
-choice, 0.53 with another — see docs/adapters.md):
+clients collide on the same slot (on the reserve-only test service, bot share 0.4–0.6 with
+``first_free`` against 0.1–0.2 with ``random`` — docs/adapters.md, "Slot choice"):
 
 - ``first_free`` — the first free slot listed: every client races for the same one, as naive
   clients and many bots do; most holds of a burst conflict;

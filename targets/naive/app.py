@@ -18,6 +18,7 @@ from starlette.responses import Response
 from sim.scenario.model import Scenario
 from targets.reference.admin import scenario_from
 from targets.reference.auth import AuthError, TokenSigner, check_admin
+from targets.reference.bodylimit import BodyLimit
 from targets.reference.errors import ApiError, answer, install_error_handlers
 from targets.reference.settings import Settings
 from targets.reference.wire import bearer, client_ip, op_args, read_json, require_int
@@ -118,6 +119,7 @@ def create_app(settings: Settings) -> FastAPI:
         svc.st.load(scenario_from(settings.scenario), time.time() + settings.t0_in_s)
     app = FastAPI(title="slotgrab naive booking service (racy on purpose)", version="1")
     install_error_handlers(app)
+    app.add_middleware(BodyLimit, limit=settings.max_body_bytes, admin_token=settings.admin_token)  # racy, not fragile
 
     def admin(request: HttpRequest) -> None:
         try:

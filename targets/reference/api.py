@@ -18,6 +18,7 @@ from starlette.responses import Response
 from sim.domain.contract import OPS
 from sim.policies.base import Request
 from targets.reference.bodies import (
+    ID_MAX,
     AddPersonBody,
     HoldArgs,
     LoginBody,
@@ -37,7 +38,7 @@ from targets.reference.wire import OP_NAME, bearer, client_ip
 
 __all__ = ["build_router", "perform", "perform_core"]
 
-_HOLD_ID = Path(ge=1, le=2**63 - 1)
+_HOLD_ID = Path(ge=1, le=ID_MAX)
 
 
 def _hold_json(h: Hold) -> dict[str, Any]:
@@ -65,6 +66,9 @@ def perform_core(svc: Service, headers: Mapping[str, str], data: dict[str, Any],
     if not OP_NAME.match(op):
         raise ApiError("bad_request", f"operation name must match {OP_NAME.pattern}")
     account = svc.account_of(bearer(headers))
+    if op not in OPS and not svc.offers(op):
+        raise ApiError("not_found", f"operation {op!r} is not offered: core {list(OPS)} and those "
+                                    "of the loaded policies (GET /v1/ops)")
     claimed = headers.get("x-account")
     if claimed is not None and claimed != str(account):
         raise ApiError("forbidden", "X-Account does not match the token's account")

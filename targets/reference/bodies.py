@@ -3,9 +3,9 @@
 Each body is a pydantic model (``extra="forbid"``, finite numbers only), parsed straight from
 the raw bytes by :func:`parse_body` (pydantic's JSON parser: no recursion error on deeply
 nested input, no lone surrogates, no ``NaN``). The same models document the bodies in OpenAPI
-(:func:`body_doc`). Ids are 64-bit integers; a decimal-digit string in range is accepted too
-(foreign-shaped adapters send string ids), everything else — ``true``, ``1.9``, ``1e300``,
-``[1]`` — is refused 422 ``invalid`` with the field named.
+(:func:`body_doc`). Ids are integers in [1, 2^53 - 1] (exact in every JSON parser); their
+decimal digits are accepted too (foreign-shaped adapters send string ids); everything else —
+``true``, ``1.9``, ``1e300``, ``[1]`` — is refused 422 ``invalid`` with the field named.
 """
 
 from __future__ import annotations
@@ -18,23 +18,39 @@ from pydantic_core import from_json
 from targets.reference.errors import ApiError
 
 __all__ = [
-    "ARG_NAMES", "AccountItem", "AddPersonBody", "CaptchaAnswer", "HoldArgs", "HoldRefArgs", "Id", "LoadBody",
+    "ARG_NAMES", "ID_MAX", "AccountItem", "AddPersonBody", "CaptchaAnswer", "HoldArgs", "HoldRefArgs", "Id", "LoadBody",
     "LoginBody", "OpArgs", "ProvisionBody", "ResetBody", "args_model", "body_doc", "parse_body",
     "parse_object", "register_body", "validate",
 ]
 
-ID_MAX = 2**63 - 1  # SQLite INTEGER / PostgreSQL BIGINT
+# The largest integer every JSON parser reads exactly (JavaScript's MAX_SAFE_INTEGER): a JSON
+# client holding ids as doubles turns 2^63 - 1 into 2^63, past a BIGINT. The simulator's ids
+# count up from 1.
+ID_MAX = 2**53 - 1
+_ID_DIGITS = 15  # a digit string of at most 15 digits is always below ID_MAX
 _ID_SCHEMA = {"anyOf": [{"type": "integer", "minimum": 1, "maximum": ID_MAX},
-                        {"type": "string", "pattern": "^[1-9][0-9]{0,18}$"}]}
+                        {"type": "string", "pattern": f"^[1-9][0-9]{{0,{_ID_DIGITS - 1}}}$"}]}
+
+
+def _integer(value: Any, low: int, high: int) -> int:
+    """``value`` as an int in [low, high]: an int, or a float with no fractional part (JSON
+    Schema's ``integer`` admits ``5.0``); never a bool, ``1.9`` or ``1e300``."""
+    if isinstance(value, float) and value.is_integer() and low <= value <= high:
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        raise ValueError(f"must be an integer in [{low}, {high}]")
+    return value
 
 
 def _id(value: Any) -> int:
-    """An id: an int in [1, 2^63-1] or its decimal digits (no bool, float, sign or space)."""
-    if isinstance(value, str) and value.isascii() and value.isdigit() and 0 < len(value) <= 19:
+    """An id: an integer in [1, 2^63-1] or its decimal digits (no sign, space or exponent)."""
+    if isinstance(value, str) and value.isascii() and value.isdigit() and 0 < len(value) <= _ID_DIGITS \
+            and value[0] != "0":
         value = int(value)
-    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= ID_MAX:
-        raise ValueError(f"must be an integer id in [1, {ID_MAX}] (or its decimal digits)")
-    return value
+    try:
+        return _integer(value, 1, ID_MAX)
+    except ValueError:
+        raise ValueError(f"must be an integer id in [1, {ID_MAX}] (or its decimal digits)") from None
 
 
 def _utf8(value: Any) -> Any:
@@ -48,7 +64,11 @@ def _utf8(value: Any) -> Any:
 
 
 Id = Annotated[int, BeforeValidator(_id), WithJsonSchema(_ID_SCHEMA)]
-StrictId = Annotated[int, Field(strict=True, ge=1, le=ID_MAX)]  # identities in admin/auth bodies
+# identities in admin/auth bodies: integers only (no digit strings)
+StrictId = Annotated[int, BeforeValidator(lambda v: _integer(v, 1, ID_MAX)),
+                     WithJsonSchema({"type": "integer", "minimum": 1, "maximum": ID_MAX})]
+Replication = Annotated[int, BeforeValidator(lambda v: _integer(v, 0, 10_000)),
+                        WithJsonSchema({"type": "integer", "minimum": 0, "maximum": 10_000})]
 Name = Annotated[str, Field(strict=True, min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")]
 Text = Annotated[str, Field(strict=True, max_length=256), BeforeValidator(_utf8)]
 Key = Annotated[str, Field(strict=True, pattern=r"^[A-Za-z0-9_.:-]{1,64}$")]
@@ -64,7 +84,7 @@ class CaptchaAnswer(BaseModel):
 
     model_config = _STRICT
     id: Annotated[str, Field(strict=True, max_length=128)] | StrictId | None = None
-    correct: bool | None = None
+    correct: Annotated[bool, Field(strict=True)] | None = None
 
 
 class OpArgs(BaseModel):
@@ -150,7 +170,7 @@ class ResetBody(BaseModel):
     """``POST /v1/admin/reset``."""
 
     model_config = _STRICT
-    accounts: bool = Field(False, description="also delete accounts and persons")
+    accounts: Annotated[bool, Field(strict=True)] = Field(False, description="also delete accounts and persons")
 
 
 class LoadBody(BaseModel):
@@ -163,7 +183,7 @@ class LoadBody(BaseModel):
                         Field(max_length=32)] | None = Field(None, description="policy stack replacing the scenario's")
     t0: Annotated[float, Field(strict=True, ge=0, le=1e11)] | None = Field(None, description="T0, epoch seconds")
     t0_in_s: Annotated[float, Field(strict=True, gt=-1e6, lt=1e6)] = Field(10.0, description="T0 = now + this")
-    replication: Annotated[int, Field(strict=True, ge=0, le=10_000)] = 0
+    replication: Replication = 0
 
 
 def _problems(exc: ValidationError) -> str:

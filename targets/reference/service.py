@@ -86,6 +86,15 @@ class Service:
         except AuthError as exc:
             raise ApiError("unauthorized", str(exc)) from None
 
+    def offers(self, op: str) -> bool:
+        """Whether a policy of the loaded stack answers ``op`` (True when nothing is loaded:
+        that answer is 503). With several workers the stack is re-read if another loaded one."""
+        try:
+            loaded = self.runtime.current()
+        except NotLoaded:
+            return True
+        return op in loaded.service.stack.ops
+
     def _handle(self, req: Request) -> tuple[Reply, float]:
         for attempt in range(_RETRIES):
             try:

@@ -141,10 +141,11 @@ def calibrate(
     # about as many slots as a real release has (a target may do work per free slot);
     # every sample cancels its booking, so the slot comes back for the next one
 
-    adapter.load(client, admin_token, sc, time.time() - 1.0, 0)
     first = 9_000_000_000  # account/person ids far from any plan's
     accounts = {first + i: [first + i] for i in range(n + warmup)}
+    # prepare, then load, as a load run does (a mapping's load hooks may need its login)
     adapter.bind(prepare_with_scenario(adapter, client, admin_token, accounts, sc))
+    adapter.load(client, admin_token, sc, time.time() - 1.0, 0)
     session = sc.supply.departments[0].sessions[0].id
     dept = sc.supply.departments[0].id
     samples: dict[str, list[float]] = {op: [] for op in OPS}

@@ -19,7 +19,8 @@ import httpx
 import pyarrow as pa
 
 from sim.domain.invariants import Violation
-from sim.drivers.adapter import load_adapter, prepare_with_scenario
+from sim.drivers.adapter import prepare_with_scenario
+from sim.drivers.adapter_loader import load_adapter
 from sim.drivers.adapter_spec import adapter_spec
 from sim.drivers.load.plan import LoadPlan, accounts_of
 from sim.drivers.load.target import Target

@@ -42,8 +42,8 @@ from sim.drivers.adapter import (
     TargetAdapter,
     answer_with_context,
     begin_run,
-    load_adapter,
 )
+from sim.drivers.adapter_loader import load_adapter
 from sim.drivers.load.engine import ShardRun
 from sim.drivers.load.plan import LoadPlan, shard_of
 

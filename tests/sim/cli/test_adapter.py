@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from sim.drivers.adapter import TargetAdapter, load_adapter
+from sim.drivers.adapter import TargetAdapter
+from sim.drivers.adapter_loader import load_adapter
 from sim.drivers.mapping_model import load_mapping
 
 FOREIGN = Path(__file__).parents[1] / "drivers" / "foreign"
@@ -73,3 +74,31 @@ def test_python_skeleton_imports_from_the_current_directory_with_options(
     assert r.exit_code == 0, r.output
     adapter = load_adapter("shop_adapter:MyAdapter", {"region": "eu"})
     assert isinstance(adapter, TargetAdapter) and adapter.options == {"region": "eu"}  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("command", ["load", "twin", "check", "calibrate"])
+def test_every_target_command_takes_the_adapter_options_and_rejects_a_bad_file_in_one_line(
+    runner: CliRunner, tmp_path: Path, burst_file: Path, command: str
+) -> None:
+    from sim.cli.app import app
+
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("operations:\n  list_sessions: {path: /s}\n  hold: {path: /h, pick: firstfree}\n")
+    scenario = [] if command == "calibrate" else [str(burst_file)]
+    kind = ["--kind", "load"] if command == "check" else []
+    r = runner.invoke(app, [command, *scenario, *kind, "--adapter", str(bad), "--adapter-opt", "a=b"])
+    assert r.exit_code == 2
+    errors = [line for line in r.output.splitlines() if line.strip()]
+    assert len(errors) == 1 and "bad.yaml: operations.hold.pick" in errors[0] and "'per_lane'" in errors[0]
+
+
+def test_adapter_opt_without_adapter_and_a_malformed_opt_are_usage_errors(
+    runner: CliRunner, burst_file: Path
+) -> None:
+    from sim.cli.app import app
+
+    r = runner.invoke(app, ["load", str(burst_file), "--adapter-opt", "db=x"])
+    assert r.exit_code == 2 and "--adapter-opt needs --adapter" in r.output
+    r = runner.invoke(app, ["load", str(burst_file), "--adapter", str(FOREIGN / "tickets.yaml"),
+                            "--adapter-opt", "nokey"])
+    assert r.exit_code == 2 and "expected KEY=VALUE" in r.output

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from sim.drivers.adapter import ReferenceAdapter, TargetAdapter, code_of_status, load_adapter
+from sim.drivers.adapter import ReferenceAdapter, TargetAdapter, code_of_status
+from sim.drivers.adapter_loader import load_adapter
 
 
 def test_call_goes_to_the_canonical_route_as_its_account_from_its_ip() -> None:

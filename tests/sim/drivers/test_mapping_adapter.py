@@ -13,7 +13,8 @@ import pytest
 import yaml
 from sim_kit import race
 
-from sim.drivers.adapter import HttpRequest, answer_with_context, load_adapter
+from sim.drivers.adapter import HttpRequest, answer_with_context
+from sim.drivers.adapter_loader import load_adapter
 from sim.drivers.mapping_adapter import MappingAdapter
 from sim.drivers.mapping_model import Mapping
 from sim.scenario.model import Scenario
@@ -157,3 +158,12 @@ class _OldStyle:
 
 def test_adapters_with_the_old_answer_signature_still_work() -> None:
     assert answer_with_context(_OldStyle(), "hold", HttpRequest("POST", "/h"), 200, {}, {}) == ("hold", 200)  # type: ignore[arg-type]
+
+
+def test_a_static_header_comes_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SHOP_KEY", "k-123")
+    a = _mapping(MAPPED + 'auth: {kind: header, header: X-Api-Key, value: "{env.SHOP_KEY}"}\n')
+    assert a.request("list_sessions", {"person": 1}).headers == {"X-Api-Key": "k-123"}
+    monkeypatch.delenv("SHOP_KEY")
+    with pytest.raises(ValueError, match="environment variable SHOP_KEY is not set"):
+        a.request("list_sessions", {"person": 1})

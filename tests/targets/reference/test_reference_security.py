@@ -166,7 +166,7 @@ def test_bad_ids_and_op_names_are_refused(two: Any) -> None:
     assert c.post("/v1/holds/abc/confirm", headers=alice).status_code == 422
     assert c.post("/v1/ops/DROP%20TABLE", json={}, headers=alice).status_code == 400
     assert c.post("/v1/ops/" + "a" * 40, json={}, headers=alice).status_code == 422
-    assert c.post("/v1/ops/no_such_op", json={}, headers=alice).json()["code"] == "bad_request"
+    assert c.post("/v1/ops/no_such_op", json={}, headers=alice).json()["code"] == "not_found"
     bad = c.post("/v1/accounts", json={"account": -1, "password": "x" * 8, "persons": [1]})
     assert (bad.status_code, bad.json()["code"]) == (422, "invalid")
     assert c.post("/v1/accounts", json={"account": 5, "password": "short", "persons": [1]}).status_code == 422

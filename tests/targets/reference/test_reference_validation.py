@@ -115,3 +115,17 @@ def test_login_and_register_bodies_are_typed(client: Any) -> None:
         assert (r.status_code, r.json()["code"]) == (422, "invalid"), (body, r.text)
     r = c.post("/v1/accounts", json={"account": 4, "password": "x" * 8, "persons": [True]})
     assert r.status_code == 422
+
+
+def test_a_bug_in_a_route_still_answers_json(client: Any, monkeypatch: Any) -> None:
+    """A defect must not leak a text/plain 500 (``/v1/login`` did): JSON ``internal_error``."""
+    c, _ = client
+    svc = c.app.state.service  # type: ignore[attr-defined]
+
+    def broken(account: int, password: str) -> None:
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(svc.accounts, "login", broken)
+    r = c.post("/v1/login", json={"account": 1, "password": "correct horse"})
+    assert r.status_code == 500 and r.headers["content-type"].startswith("application/json")
+    assert r.json()["code"] == "internal_error"

@@ -1,6 +1,5 @@
 """Fixtures of the foreign-service tests: the two services of this folder, started on 127.0.0.1
-on a free port in a child process each and stopped after the test, and the burst scenario they
-are loaded with (its session ``d1-am`` is the services' event/show code)."""
+on a free port in a child process each and stopped after the test."""
 
 from __future__ import annotations
 
@@ -8,29 +7,12 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from pathlib import Path
 
 import httpx
 import pytest
+from foreign_kit import HERE
 
 from sim.drivers.load.target import free_port
-
-HERE = Path(__file__).parent
-
-# The burst of tests/cli_kit.py (150 patients, a sniping crew, 10 slots) with gates for a CI run;
-# the generator-lag gate is explicit and loose so a busy test machine cannot make it inconclusive.
-GATED = """
-gates:
-  load: ["lost_ack == 0", "overbooked == 0", "generator_lag_p99_ms < 5000"]
-"""
-
-
-def _start(args: list[str], health: str) -> tuple[subprocess.Popen[bytes], str]:
-    port = free_port()
-    proc = subprocess.Popen([sys.executable, *args, "--port", str(port)], stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
-    wait_healthy_at(url, health, proc)
-    return proc, url
 
 
 def wait_healthy_at(url: str, path: str, proc: subprocess.Popen[bytes]) -> None:
@@ -57,8 +39,11 @@ def foreign() -> Iterator[object]:
         args = [str(HERE / f"{'ticket' if kind == 'tickets' else 'show'}_service.py")]
         for k, v in opts.items():
             args += [f"--{k.replace('_', '-')}", str(v)]
-        proc, url = _start(args, "/health" if kind == "tickets" else "/ping")
+        port = free_port()
+        proc = subprocess.Popen([sys.executable, *args, "--port", str(port)], stderr=subprocess.DEVNULL)
         procs.append(proc)
+        url = f"http://127.0.0.1:{port}"
+        wait_healthy_at(url, "/health" if kind == "tickets" else "/ping", proc)
         return url
 
     yield start

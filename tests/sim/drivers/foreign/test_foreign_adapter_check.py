@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from cli_kit import run_slotgrab, write_burst
-from conftest import HERE
+from foreign_kit import HERE
 from show_service import PASSWORD
 
 

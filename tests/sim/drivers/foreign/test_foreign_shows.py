@@ -10,8 +10,9 @@ import httpx
 import numpy as np
 import pyarrow.parquet as pq
 import pytest
+import yaml
 from cli_kit import run_slotgrab, write_burst
-from conftest import HERE
+from foreign_kit import HERE
 from show_service import PASSWORD
 
 pytestmark = pytest.mark.slow
@@ -62,3 +63,14 @@ def test_overselling_service_is_caught(tmp_path: Path, foreign) -> None:  # type
     assert r.returncode == 1
     kinds = json.loads((out / "meta.json").read_text())["violations"]
     assert kinds.count("overbooked") == 3 and set(kinds) == {"overbooked"}
+
+
+def test_calibrate_through_the_mapping_times_the_ops_the_service_has(tmp_path: Path, foreign) -> None:  # type: ignore[no-untyped-def]
+    url = foreign("shows")
+    out = tmp_path / "service.yaml"
+    r = run_slotgrab("calibrate", "--target", url, "--adapter", str(MAPPING), "--adapter-opt",
+                     f"password={PASSWORD}", "--samples", "10", "--out", str(out))
+    assert r.returncode == 0, r.stderr
+    block = yaml.safe_load(out.read_text())["service"]["service_ms"]
+    assert set(block) == {"list_sessions", "hold", "cancel"}  # confirm is local: nothing to time
+    assert _orders(url) == []  # every calibration order was refunded

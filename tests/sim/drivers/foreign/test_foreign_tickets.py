@@ -12,7 +12,7 @@ import numpy as np
 import pyarrow.parquet as pq
 import pytest
 from cli_kit import run_slotgrab, write_burst
-from conftest import GATED, HERE
+from foreign_kit import GATED, HERE
 
 pytestmark = pytest.mark.slow
 
