@@ -13,15 +13,17 @@ from pathlib import Path
 from typing import Any
 
 from reports.comparison import best_policy, comparison_figure
+from reports.conclusion import conclusions, twin_conclusions
 from reports.economics import scalper_figure
 from reports.fairness import fairness_figure
-from reports.figure import ReportFigure
+from reports.figure import FIGURES_DIR, ReportFigure
 from reports.html import render_html
 from reports.loadrun import load_timing_figure
 from reports.markdown import render_markdown
 from reports.palette import PolicyColours
 from reports.report import Report
 from reports.runs import Run, load_run, runs_by_kind
+from reports.slot_shares import has_slot_groups, slot_share_figure
 from reports.stats import Estimate, estimates_of
 from reports.summary import summary_table
 from reports.tables import Tables
@@ -29,7 +31,9 @@ from reports.time_to_book import time_to_book_figure
 from reports.timeline import timeline_figure
 from reports.twin import twin_figure
 
-__all__ = ["Report", "build_report", "count_figures", "write_report"]
+__all__ = ["FIGURES_DIR", "Report", "add_figure_section", "build_report", "count_figures", "report_conclusions",
+           "write_report"]
+
 
 
 def build_report(
@@ -51,7 +55,7 @@ def build_report(
             figures.append(fig)
         if on_figure is not None:
             on_figure(key)
-    columns = {p: reps for p, reps in samples.items()}
+    columns = {p: reps for p, reps in sorted(samples.items(), key=lambda kv: not _is_baseline(kv[0]))}
     columns.update({f"{p} · load run": reps for r in load_runs for p, reps in r.samples.items()})
     for twin in runs_by_kind(runs, "twin"):  # twin.json keeps means only: no ± in these columns
         rows = twin.twin_rows
@@ -63,10 +67,16 @@ def build_report(
         runs,
         summary_table(columns),
         figures,
-        _conclusions(samples, best) + _load_conclusions(load_runs),
+        _all_conclusions(plan),
         list(problems),
         best,
     )
+
+
+def report_conclusions(paths: Sequence[Path]) -> list[str]:
+    """The conclusion sentences of the report of these run directories, without building its
+    figures (for a terminal summary)."""
+    return _all_conclusions(_Plan([load_run(Path(p)) for p in paths]))
 
 
 def count_figures(paths: Sequence[Path]) -> int:
@@ -80,11 +90,14 @@ class _Plan:
     def __init__(self, runs: list[Run]) -> None:
         self.runs = runs
         self.load_runs = runs_by_kind(runs, "load")
-        self.samples, owner = _merge_samples(runs_by_kind(runs, "simulate") + runs_by_kind(runs, "compare"))
+        sim_runs = runs_by_kind(runs, "simulate") + runs_by_kind(runs, "compare")
+        self.samples, owner = self.samples_owner = _merge_samples(sim_runs)
         colours = PolicyColours([*self.samples, *(p for r in self.load_runs for p in r.policies)])
         self.best = best_policy(self.samples) if len(self.samples) > 1 else None
         twins = [r for r in runs_by_kind(runs, "twin") if r.twin_rows]
+        self.twins = twins
         self.steps = _figure_steps(self.samples, owner, self.load_runs, twins, colours, self.best, _scenario_of(runs))
+        self.steps += [step for section in _SECTIONS for step in section(runs)]
 
 
 def write_report(
@@ -111,7 +124,9 @@ def write_report(
     report = build_report(dirs, title=title, problems=problems, on_figure=on_figure)
     target = out or dirs[0] / "report.html"
     target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(render_html(report), encoding="utf-8")
+    for fig in report.figures:
+        fig.save_files(target.parent / FIGURES_DIR)
+    target.write_text(render_html(report, figures_dir=FIGURES_DIR), encoding="utf-8")
     markdown = render_markdown(report, html_path=target)
     target.with_suffix(".md").write_text(markdown, encoding="utf-8")
     if echo is not None:
@@ -120,6 +135,17 @@ def write_report(
 
 
 Step = tuple[str, Callable[[], ReportFigure | None]]
+SectionSteps = Callable[[list[Run]], list[Step]]
+_SECTIONS: list[SectionSteps] = []
+
+
+def add_figure_section(steps: SectionSteps) -> SectionSteps:
+    """Register a report section: ``steps(runs)`` returns (key, build) pairs for the runs of a
+    report (none when the section does not apply); its figures come after the built-in ones.
+    Usable as a decorator by a figure module (e.g. a sensitivity or attack section)."""
+    if steps not in _SECTIONS:
+        _SECTIONS.append(steps)
+    return steps
 
 
 def _figure_steps(
@@ -142,6 +168,8 @@ def _figure_steps(
         )
     if samples:
         steps.append(("fairness", lambda: fairness_figure(samples, colours)))
+    if has_slot_groups(samples):
+        steps.append(("slot_shares", lambda: slot_share_figure(samples, colours)))
     if estimates_of(samples, "scalper_profit"):
         steps.append(("scalpers", lambda: scalper_figure(samples, colours, markup=_markup(scenario))))
     if any(owner[p].record_dirs.get(p) for p in samples):
@@ -282,8 +310,37 @@ def _markup(scenario: dict[str, Any]) -> float | None:
     return float(markups[0]) if markups else None
 
 
+def _is_baseline(policy: str) -> bool:
+    return policy.split("(")[0] == "fcfs"
+
+
+def _all_conclusions(plan: _Plan) -> list[str]:
+    """The decision over the simulator runs (checked against the load runs), then each twin's."""
+    owner = plan.samples_owner[1]
+    load = {  # only a load run of the same race can confirm or contradict a simulator row
+        p: reps[0]
+        for r in plan.load_runs
+        for p, reps in r.samples.items()
+        if reps and p in owner and _same_race(owner[p].scenario, r.scenario)
+    }
+    lines = conclusions(plan.samples, plan.best, load)
+    other_race = sorted({p for r in plan.load_runs for p in r.samples if p not in load})
+    if plan.samples and other_race:
+        lines.append(
+            f"The load runs under {', '.join(other_race)} measure a different race than the simulator runs "
+            "(their scenarios differ beyond policies and seeds, e.g. scaled down), so their rows are shown "
+            "beside the simulator's but neither confirm nor contradict them."
+        )
+    if not plan.samples:
+        lines += _load_conclusions(plan.load_runs)
+    for twin in plan.twins:
+        lines += twin_conclusions(twin.twin_rows)
+    return lines
+
+
 def _load_conclusions(load_runs: list[Run]) -> list[str]:
-    """One line per load run: who got the slots, the honest p99 latency, broken invariants."""
+    """One line per load run without a simulator run beside it: who got the slots, the honest
+    p99 latency, broken invariants."""
     lines = []
     for run in load_runs:
         for policy, reps in run.samples.items():
@@ -297,22 +354,9 @@ def _load_conclusions(load_runs: list[Run]) -> list[str]:
             if "invariant_violations" in m:
                 parts.append(f"invariant violations {m['invariant_violations']:.0f}")
             lines.append(f"Load run under {policy}: " + ", ".join(parts))
-    return lines
-
-
-def _conclusions(samples: dict[str, list[dict[str, float]]], best: str | None) -> list[str]:
-    if best is None:
-        return []
-    success = estimates_of(samples, "patient_success")
-    bots = estimates_of(samples, "bot_share")
-    lines = [
-        f"Most slots to patients: {best} (patient success {success[best].mean:.2%}"
-        + (f", bot share {bots[best].mean:.1%})" if best in bots else ")")
-    ]
-    base = next((p for p in samples if p.split("(")[0] == "fcfs"), None)
-    if base is not None and base != best and base in success:
-        lines.append(
-            f"Baseline {base}: patient success {success[base].mean:.2%}"
-            + (f", bot share {bots[base].mean:.1%}" if base in bots else "")
-        )
+        for named in run.meta.get("violations_named", [])[:5]:  # plainly, e.g. a lost acknowledgement
+            lines.append(f"Broken invariant: {named}")
+        if run.meta.get("incomplete"):  # stopped early: these numbers cover only part of the run
+            lines.append(f"Load run INCOMPLETE (stopped early: {run.meta['incomplete']}); "
+                         "its figures cover only what was gathered before the stop.")
     return lines

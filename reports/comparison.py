@@ -2,8 +2,9 @@
 
 Inputs are per-replication metric dicts per policy (:data:`reports.stats.PolicySamples`), as
 ``slotgrab compare`` produces them. In each panel the best policy is on top; a hatched bar is
-not significantly different from the best one (Welch's t-test, p ≥ 0.05), so a ranking that
-noise could flip is visible as such.
+not significantly different from the best one (Welch's t-test, Holm-corrected over the
+comparisons with the best: :mod:`reports.significance`), so a ranking that noise could flip is
+visible as such. Shares have intervals inside [0, 1] (:mod:`reports.proportions`).
 """
 
 from __future__ import annotations
@@ -20,7 +21,9 @@ from matplotlib.patches import Patch
 
 from reports.figure import ReportFigure, new_figure, no_data
 from reports.palette import PolicyColours
-from reports.stats import Estimate, PolicySamples, differs, estimates_of
+from reports.proportions import is_proportion
+from reports.significance import differs_from_best
+from reports.stats import Estimate, PolicySamples, estimates_of
 
 __all__ = ["HEADLINE", "MetricSpec", "best_policy", "comparison_figure", "metric_bars", "ranked", "wrap_label"]
 
@@ -92,11 +95,12 @@ def metric_bars(ax: Axes, samples: PolicySamples, spec: MetricSpec, colours: Pol
         return
     order = ranked(est, spec.higher_is_better)
     best = est[order[0]]
+    significant = differs_from_best(est, order[0])
     for row, policy in enumerate(order):
         e = est[policy]
         y = len(order) - 1 - row
         tie = e.mean == best.mean  # e.g. every policy at 0: a tie for best, nothing to flag
-        same = row > 0 and not tie and not differs(e, best)
+        same = row > 0 and not tie and not significant[policy]
         ax.barh(
             y,
             e.mean * spec.scale,
@@ -106,7 +110,7 @@ def metric_bars(ax: Axes, samples: PolicySamples, spec: MetricSpec, colours: Pol
             edgecolor="black",
             linewidth=0.6,
         )
-        if e.n > 1:
+        if e.hi > e.lo:
             ax.errorbar(
                 e.mean * spec.scale,
                 y,
@@ -126,16 +130,19 @@ def metric_bars(ax: Axes, samples: PolicySamples, spec: MetricSpec, colours: Pol
         )
     ax.set_yticks(range(len(order)), [wrap_label(p) for p in reversed(order)], fontsize=9)
     ax.set_xlabel(spec.axis)
-    _fit_xlim(ax, est, spec.scale)
+    _fit_xlim(ax, est, spec.scale, spec.scale if is_proportion(spec.metric) else None)
     ax.grid(axis="x", alpha=0.3)
 
 
-def _fit_xlim(ax: Axes, est: dict[str, Estimate], scale: float) -> None:
+def _fit_xlim(ax: Axes, est: dict[str, Estimate], scale: float, cap: float | None = None) -> None:
     """From min(0, lowest) to max(0, highest), with room for the value labels on the right."""
     finite = [e for e in est.values() if not math.isnan(e.mean)]
     lo = min([0.0, *(e.mean * scale for e in finite)])  # a CI below 0 is no reason to show < 0
     hi = max([0.0, *(max(e.hi, e.mean) * scale for e in finite)])
     span = hi - lo
+    if cap is not None:  # a share: no axis beyond 100 %
+        ax.set_xlim(0.0, min(hi + 0.3 * span, cap) if span > 0 else cap)
+        return
     ax.set_xlim(lo - 0.05 * span if lo < 0 else 0.0, hi + 0.3 * span if span > 0 else 1.0)
     if lo < 0:
         ax.axvline(0.0, color="black", linewidth=0.8)
@@ -164,7 +171,7 @@ def comparison_figure(
     fig.legend(handles=_legend_handles(), loc="outside lower center", ncols=3, fontsize=8, frameon=False)
     caption = (
         f"Mean over {_reps_text(reps)} replications per policy with 95 % CI; best on top, "
-        "hatched (n.s.) = not significantly different from the best (Welch t-test, p ≥ 0.05)."
+        "hatched (n.s.) = not significantly different from the best (Welch t-test, Holm-corrected, α = 0.05)."
     )
     return ReportFigure("comparison", title, caption, fig)
 

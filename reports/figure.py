@@ -8,13 +8,18 @@ from __future__ import annotations
 
 import base64
 import io
+import re
 from dataclasses import dataclass
+from pathlib import Path
 
+import matplotlib
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-__all__ = ["DPI", "ReportFigure", "new_figure", "no_data"]
+__all__ = ["DPI", "FIGURES_DIR", "ReportFigure", "new_figure", "no_data"]
+
+FIGURES_DIR = "figures"  # beside report.html: every figure as its own PNG and SVG, for slides
 
 DPI = 110
 WIDTH_IN = 10.0  # ≈ 1100 px at DPI: fits the report's 1140 px column without scaling up
@@ -40,10 +45,37 @@ class ReportFigure:
         """The PNG as base64 text, for a ``data:`` URI."""
         return base64.b64encode(self.png()).decode("ascii")
 
+    def svg(self) -> str:
+        """The figure as SVG text (real text elements, ids salted with the key so that several
+        figures never share an id)."""
+        buf = io.StringIO()
+        FigureCanvasAgg(self.figure)
+        with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": self.key}):
+            self.figure.savefig(buf, format="svg")
+        text = buf.getvalue()
+        return text[text.index("<svg") :]
+
+    def svg_base64(self) -> str:
+        """The SVG as base64 text, for a ``data:`` URI."""
+        return base64.b64encode(self.svg().encode("utf-8")).decode("ascii")
+
+    @property
+    def file_stem(self) -> str:
+        """The key as a file name (keys hold policy labels with ``(``, ``=``, ``,``)."""
+        return re.sub(r"[^A-Za-z0-9._+-]", "_", self.key)
+
     def save(self, path: str) -> None:
         """Write the PNG to ``path``."""
         with open(path, "wb") as fh:
             fh.write(self.png())
+
+    def save_files(self, folder: Path) -> tuple[Path, Path]:
+        """Write ``<key>.png`` and ``<key>.svg`` into ``folder`` (for slides); their paths."""
+        folder.mkdir(parents=True, exist_ok=True)
+        png, svg = folder / f"{self.file_stem}.png", folder / f"{self.file_stem}.svg"
+        png.write_bytes(self.png())
+        svg.write_text(self.svg(), encoding="utf-8")
+        return png, svg
 
 
 def new_figure(title: str, height_in: float, *, width_in: float = WIDTH_IN) -> Figure:

@@ -1,5 +1,6 @@
-"""The HTML report: one self-contained file (figures as base64 PNG, inline CSS, no scripts) that
-opens offline in any browser."""
+"""The HTML report: one self-contained file (figures as inline SVG data, inline CSS, no scripts)
+that opens offline in any browser. Each figure links to its own PNG and SVG file in the run
+folder (for slides, and to zoom on a phone)."""
 
 from __future__ import annotations
 
@@ -8,8 +9,9 @@ from datetime import UTC, datetime
 from html import escape
 from typing import Any
 
+from reports.figure import ReportFigure
 from reports.report import Report
-from reports.summary import SummaryTable
+from reports.summary import TABLE_NOTE, UNDEFINED_NOTE, SummaryTable
 
 __all__ = ["render_html"]
 
@@ -22,7 +24,22 @@ h1{font-size:26px;margin:0 0 4px}
 h2{font-size:20px;margin:36px 0 10px;border-bottom:1px solid #ddd;padding-bottom:4px}
 .sub{color:#555;margin:0 0 16px}
 .scroll{overflow-x:auto;max-width:100%}
-table{border-collapse:collapse;font-size:14px}
+table{border-collapse:separate;border-spacing:0;font-size:14px}
+table.summary th:first-child,table.summary td:first-child{position:sticky;left:0;z-index:1;
+  background:#fff;width:12em;min-width:12em;max-width:12em;white-space:normal}
+table.summary .base{position:sticky;left:12em;z-index:1;background:#f4f6fb}
+table.summary thead th{white-space:normal;min-width:7em}
+.note{color:#555;font-size:13px}
+.verdict{font-size:16px}
+figure a.files{font-size:13px;margin-left:6px}
+.frame{max-width:100%}
+.swipe{display:none;color:#555;font-size:13px}
+@media (max-width:600px){main{padding:12px 10px 40px}h1{font-size:21px}
+  table.summary th:first-child,table.summary td:first-child{width:8.5em;min-width:8.5em;max-width:8.5em}
+  table.summary .base{left:8.5em}
+  .frame{overflow-x:auto}
+  figure .frame img{max-width:none;width:720px;height:auto}
+  .swipe{display:inline}}
 th,td{border:1px solid #ddd;padding:4px 8px;text-align:right;vertical-align:top;white-space:nowrap}
 th:first-child,td:first-child{text-align:left}
 thead th{background:#f0f0ee}
@@ -44,8 +61,9 @@ nav a{margin-right:14px}
 _NO_SCENARIO = "(these run folders hold no scenario.yaml)"
 
 
-def render_html(report: Report) -> str:
-    """The whole report as one HTML document."""
+def render_html(report: Report, *, figures_dir: str | None = None) -> str:
+    """The whole report as one HTML document; ``figures_dir`` (relative to the report) holds
+    each figure's own PNG and SVG file, linked from its caption."""
     parts = [
         "<!doctype html>",
         '<html lang="en"><head><meta charset="utf-8">',
@@ -53,19 +71,17 @@ def render_html(report: Report) -> str:
         f"<title>{escape(report.title)}</title><style>{_CSS}</style></head><body><main>",
         f"<h1>{escape(report.title)}</h1>",
         f'<p class="sub">{escape(_subtitle(report))}</p>',
+        _conclusions(report),
         '<nav><a href="#summary">Summary</a><a href="#figures">Figures</a>'
         '<a href="#scenario">Scenario</a><a href="#metadata">Run metadata</a></nav>',
-        _conclusions(report),
         '<h2 id="summary">Summary</h2>',
-        '<p class="sub">Mean over replications ± half-width of the 95 % confidence interval.</p>',
+        f'<p class="sub">{escape(TABLE_NOTE)}</p>',
         _table(report.summary),
+        f'<p class="note">{escape(UNDEFINED_NOTE)}</p>' if _has_undefined(report.summary) else "",
         '<h2 id="figures">Figures</h2>',
-        *(
-            _figure(f.key, f.title, f.caption, f.png_base64(), f.figure.get_size_inches(), f.figure.dpi)
-            for f in report.figures
-        ),
+        *(_figure(f, figures_dir) for f in report.figures),
         '<h2 id="scenario">Scenario</h2>',
-        "<details open><summary>scenario.yaml (resolved)</summary>"
+        "<details><summary>scenario.yaml (resolved; click to open)</summary>"
         f"<pre>{escape(report.scenario_text or _NO_SCENARIO)}</pre></details>",
         '<h2 id="metadata">Run metadata</h2>',
         *(_meta(label, meta) for label, meta in report.metadata()),
@@ -83,27 +99,45 @@ def _subtitle(report: Report) -> str:
 def _conclusions(report: Report) -> str:
     out = []
     if report.conclusions:
-        items = "".join(f"<li>{escape(c)}</li>" for c in report.conclusions)
-        out.append(f'<div class="box ok"><strong>Conclusions</strong><ul>{items}</ul></div>')
+        first, *rest = report.conclusions
+        items = "".join(f"<li>{escape(c)}</li>" for c in rest)
+        out.append(
+            f'<div class="box ok" id="conclusion"><p class="verdict"><strong>{escape(first)}</strong></p>'
+            + (f"<ul>{items}</ul>" if rest else "")
+            + "</div>"
+        )
     if report.problems:
         items = "".join(f"<li>{escape(p)}</li>" for p in report.problems)
         out.append(f'<div class="box warn"><strong>Incomplete</strong><ul>{items}</ul></div>')
     return "".join(out)
 
 
+def _has_undefined(table: SummaryTable) -> bool:
+    return any(c == "—" for row in table.rows for c in row[1:])
+
+
 def _table(table: SummaryTable) -> str:
-    head = "".join(f"<th>{escape(c)}</th>" for c in table.columns)
-    rows = "".join("<tr>" + "".join(f"<td>{escape(c)}</td>" for c in row) + "</tr>" for row in table.rows)
-    table_html = f"<table><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>"
+    base = {i for i, c in enumerate(table.columns) if i > 0 and c.split("(")[0] == "fcfs"}
+    cls = lambda i: ' class="base"' if i in base else ""  # noqa: E731
+    head = "".join(f"<th{cls(i)}>{escape(c)}</th>" for i, c in enumerate(table.columns))
+    rows = "".join(
+        "<tr>" + "".join(f"<td{cls(i)}>{escape(c)}</td>" for i, c in enumerate(row)) + "</tr>" for row in table.rows
+    )
+    table_html = f'<table class="summary"><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>'
     return f'<div class="scroll">{table_html}</div>'
 
 
-def _figure(key: str, title: str, caption: str, png_b64: str, size_in: Any, dpi: float) -> str:
-    w, h = (round(float(v) * dpi) for v in size_in)
+def _figure(fig: ReportFigure, figures_dir: str | None) -> str:
+    w, h = (round(float(v) * fig.figure.dpi) for v in fig.figure.get_size_inches())
+    files = ""
+    if figures_dir is not None:
+        stem = f"{figures_dir}/{fig.file_stem}"
+        files = f'<a class="files" href="{escape(stem)}.svg">SVG</a><a class="files" href="{escape(stem)}.png">PNG</a>'
     return (
-        f'<figure id="fig-{escape(key)}">'
-        f'<img src="data:image/png;base64,{png_b64}" alt="{escape(title)}" '
-        f'width="{w}" height="{h}"><figcaption><strong>{escape(title)}.</strong> {escape(caption)}'
+        f'<figure id="fig-{escape(fig.key)}"><div class="frame">'
+        f'<img src="data:image/svg+xml;base64,{fig.svg_base64()}" alt="{escape(fig.title)}" '
+        f'width="{w}" height="{h}"></div><figcaption><strong>{escape(fig.title)}.</strong> {escape(fig.caption)}'
+        f'{files} <span class="swipe">(narrow screen: swipe the figure sideways, or open its SVG)</span>'
         "</figcaption></figure>"
     )
 

@@ -10,7 +10,9 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import stats as sps
 
-__all__ = ["Estimate", "PolicySamples", "differs", "estimate", "estimates_of", "metric_values"]
+from reports.proportions import denominators, is_proportion, proportion_interval
+
+__all__ = ["Estimate", "PolicySamples", "differs", "estimate", "estimate_metric", "estimates_of", "metric_values"]
 
 # policy label → one flat metric dict per replication (what ``sim.metrics.summarize`` returns)
 PolicySamples = Mapping[str, Sequence[Mapping[str, float]]]
@@ -29,6 +31,12 @@ class Estimate:
     def n(self) -> int:
         """Number of (non-NaN) replications."""
         return len(self.values)
+
+    @property
+    def deterministic(self) -> bool:
+        """Two or more replications, all with the same value: no spread across seeds (the
+        model decides this outcome; its t-interval would have zero width)."""
+        return self.n > 1 and min(self.values) == max(self.values)
 
     @property
     def half_width(self) -> float:
@@ -53,9 +61,23 @@ def metric_values(reps: Sequence[Mapping[str, float]], metric: str) -> list[floa
     return [float(r.get(metric, math.nan)) for r in reps]
 
 
+def estimate_metric(reps: Sequence[Mapping[str, float]], metric: str) -> Estimate:
+    """The estimate of one metric over replications: a share gets an interval inside [0, 1]
+    (:mod:`reports.proportions`), any other metric the Student-t interval."""
+    values = metric_values(reps, metric)
+    if not is_proportion(metric):
+        return estimate(values)
+    finite = tuple(v for v in values if math.isfinite(v))
+    trials = denominators(reps, metric)
+    mean, lo, hi = proportion_interval(values, trials)
+    if len(finite) < 2 and trials is None:
+        return Estimate(mean, mean, mean, finite)
+    return Estimate(mean, lo, hi, finite)
+
+
 def estimates_of(samples: PolicySamples, metric: str) -> dict[str, Estimate]:
     """Policy → estimate of one metric; policies lacking the metric everywhere are left out."""
-    out = {p: estimate(metric_values(reps, metric)) for p, reps in samples.items()}
+    out = {p: estimate_metric(reps, metric) for p, reps in samples.items()}
     return {p: e for p, e in out.items() if e.n}
 
 

@@ -1,7 +1,9 @@
 """The summary table of a report: headline metrics (rows) per policy or run (columns).
 
 Cells show the mean over replications and, with two or more, the 95 % CI half-width
-(``12.3 ± 1.4 %``). The same table is rendered into the HTML report, the Markdown summary and
+(``12.3 ± 1.4 %``); shares show their interval inside [0, 1] (``12.3 % (10.1–14.8)``, Wilson or
+bootstrap). An undefined value (Jain's index when nobody got a slot) is ``—``.
+The same table is rendered into the HTML report, the Markdown summary and
 the terminal.
 """
 
@@ -11,9 +13,21 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from reports.stats import Estimate, estimate, metric_values
+from reports.proportions import is_proportion
+from reports.stats import Estimate, estimate_metric
 
-__all__ = ["ROWS", "Row", "SummaryTable", "format_estimate", "summary_table"]
+__all__ = ["ROWS", "TABLE_NOTE", "UNDEFINED_NOTE", "Row", "SummaryTable", "format_estimate", "summary_table"]
+
+TABLE_NOTE = (
+    "Mean over replications ± half-width of the 95 % confidence interval; shares (%) show their "
+    "95 % interval in brackets (Wilson on pooled counts, or bootstrap), which stays inside 0–100 %. "
+    "A value without ± came out the same in every replication (deterministic in the model here) "
+    "or comes from a single run."
+)
+UNDEFINED_NOTE = (
+    "— : undefined, e.g. Jain's index when no patient segment got a slot (0/0: equal nothing "
+    "is not fairness), or a metric this run does not measure."
+)
 
 
 @dataclass(frozen=True)
@@ -29,7 +43,8 @@ class Row:
 
 ROWS = (
     Row("bot_share", "Bot share of slots", "%", 100.0),
-    Row("patient_success", "Patient success", "%", 100.0, 2),
+    Row("patient_success", "Patient success (all patients)", "%", 100.0, 2),
+    Row("success_among_tried", "Success among patients who tried", "%", 100.0, 2),
     Row("false_positive_rate", "False positives (patients)", "%", 100.0),
     Row("burden_s_mean", "Patient burden", "s", 1.0),
     Row("time_to_book_p50_s", "Time to book, median", "s", 1.0),
@@ -49,9 +64,11 @@ ROWS = (
 def format_estimate(e: Estimate, row: Row) -> str:
     """``mean ± half-width unit`` (no ± with one replication); ``–`` when undefined."""
     if not e.n or math.isnan(e.mean):
-        return "–"
+        return "—"
     unit = f" {row.unit}" if row.unit else ""
     mean = f"{e.mean * row.scale:,.{row.digits}f}"
+    if is_proportion(row.metric) and e.hi > e.lo:  # Wilson/bootstrap: asymmetric, inside [0, 1]
+        return f"{mean}{unit} ({e.lo * row.scale:,.{row.digits}f}–{e.hi * row.scale:,.{row.digits}f})"
     if e.n > 1 and e.half_width > 0:
         return f"{mean} ± {e.half_width * row.scale:,.{row.digits}f}{unit}"
     return f"{mean}{unit}"
@@ -70,7 +87,7 @@ def summary_table(columns: Mapping[str, Sequence[Mapping[str, float]]], rows: Se
     metric no column has are left out."""
     body = []
     for row in rows:
-        cells = [format_estimate(estimate(metric_values(reps, row.metric)), row) for reps in columns.values()]
-        if any(c != "–" for c in cells):
+        cells = [format_estimate(estimate_metric(reps, row.metric), row) for reps in columns.values()]
+        if any(c != "—" for c in cells):
             body.append((row.label, *cells))
     return SummaryTable(("metric", *columns), tuple(body))

@@ -15,6 +15,7 @@ from matplotlib.axes import Axes
 from matplotlib.lines import Line2D
 from matplotlib.ticker import FuncFormatter
 
+from reports.conclusion import agrees
 from reports.figure import ReportFigure, new_figure, no_data
 from reports.stats import Estimate, estimate, metric_values
 from reports.tables import Tables, bot_persons
@@ -45,6 +46,13 @@ def twin_figure(
     ``sim``: per-replication metric dicts, or metric → :class:`Estimate` (e.g. from
     ``twin.json``); ``load``: the load run's metric dict(s)."""
     fig = new_figure(title, 4.8)
+    if sim_tables is None and load_tables is None:  # e.g. twin.json: no records, no empty panel
+        _metrics_panel(fig.subplots(1, 1), sim, load)
+        caption = (
+            "Simulator mean with 95 % CI vs the load run of the same scenario (★ = load value "
+            "inside the CI); the twin folder keeps no records, so no slots-over-time panel."
+        )
+        return ReportFigure("twin", title, caption, fig)
     ax_m, ax_t = fig.subplots(1, 2, width_ratios=(1.2, 1.0))
     _metrics_panel(ax_m, sim, load)
     _slots_panel(ax_t, sim_tables, load_tables)
@@ -96,7 +104,7 @@ def _metrics_panel(
             capsize=3,
         )
         ax.barh(yi - 0.18, lv.mean * 100, height=0.34, color=LOAD)
-        inside = s.lo <= lv.mean <= s.hi
+        inside = agrees(s, lv.mean)
         ax.annotate(
             f"{lv.mean * 100:.3g}" + (" ★" if inside else " (outside CI)"),
             (lv.mean * 100, yi - 0.18),
@@ -107,7 +115,8 @@ def _metrics_panel(
         )
     ax.set_yticks(y, [label for _, label in rows])
     ax.set_xlabel("share (%)")
-    ax.margins(x=0.3)
+    top = max(max(sim[m].hi, sim[m].mean, load[m]) for m, _ in rows) * 100
+    ax.set_xlim(0.0, min(100.0, top * 1.3) if top > 0 else 1.0)  # shares: never an axis beyond 100 %
     ax.grid(axis="x", alpha=0.3)
     ax.legend(
         handles=[

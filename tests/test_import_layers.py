@@ -174,7 +174,7 @@ def test_the_graph_is_read() -> None:
 
 
 def test_no_import_circle() -> None:
-    assert [c for c in _cycles(EDGES) if c not in PENDING_CIRCLES] == []
+    assert _cycles(EDGES) == []
 
 
 def test_every_import_points_down_the_layers() -> None:
@@ -188,15 +188,9 @@ def test_every_module_has_a_layer() -> None:
         layer_of(module)
 
 
-# modules being edited on other branches this session; their imports move to the top once
-# those merge
-PENDING = {"sim.cli.calibrate", "sim.cli.demo", "sim.cli.load", "sim.cli.serve", "sim.cli.twin"}
-PENDING_CIRCLES: list[list[str]] = []
-
-
 def test_function_level_imports_only_defer_heavy_dependencies() -> None:
     unexplained = [f"{m}:{line}" for m, line, comment in DEFERRED
-                   if not any(h in comment.lower() for h in HEAVY) and m not in PENDING]
+                   if not any(h in comment.lower() for h in HEAVY)]
     assert unexplained == []
 
 

@@ -17,7 +17,7 @@ from rich.console import Console
 
 from sim.cli.adapter_options import adapter_opt_option, adapter_option, resolve_adapter
 from sim.cli.errors import UsageError, user_errors
-from sim.cli.load import _admin_token, admin_token_file_option
+from sim.cli.run_options import admin_token, admin_token_file_option
 from sim.drivers.adapter_check import check_adapter
 from sim.drivers.adapter_scaffold import PYTHON_SKELETON, read_openapi, scaffold_mapping
 from sim.drivers.load.calibration import CALIBRATION_SCENARIO
@@ -83,7 +83,7 @@ def check(
         spec, options = resolve_adapter(adapter, adapter_opt)
         sc = _scenario(scenario)
         try:
-            with target_for(target, admin_token=lambda: _admin_token(admin_token_file)) as tgt:
+            with target_for(target, admin_token=lambda: admin_token(admin_token_file)) as tgt:
                 rep = check_adapter(tgt.base_url, spec, options, sc, tgt.admin_token)
         except TargetSpecError as exc:
             raise UsageError(str(exc)) from None

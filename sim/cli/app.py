@@ -13,6 +13,7 @@ import importlib
 import typer
 
 from sim import __version__
+from sim.cli.help_text import tidy_help
 
 __all__ = ["app", "main"]
 
@@ -38,7 +39,7 @@ app = typer.Typer(
     name="slotgrab",
     help="Release-time slot-grab simulator and load-test harness.",
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,  # --install-completion / --show-completion (bash, zsh, fish, PowerShell)
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
 )
@@ -60,6 +61,7 @@ def _root(
 def _register_all() -> None:
     for name in COMMANDS:
         importlib.import_module(f"sim.cli.{name}").register(app)
+    tidy_help(app)
 
 
 def main() -> None:

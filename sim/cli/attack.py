@@ -28,7 +28,7 @@ from sim.cli.errors import UsageError, user_errors
 from sim.cli.progress_bar import progress_bar
 from sim.cli.run_report import report_option
 from sim.experiments.executors import ExecutorError, cell_executor
-from sim.experiments.rundir import default_run_dir
+from sim.experiments.rundir import run_folder
 from sim.scenario.attack import AttackSettings
 from sim.scenario.loader import format_validation_error, load_scenario, resolve_path
 from sim.scenario.model import Scenario
@@ -101,7 +101,7 @@ def attack(
             crew_of(base, settings.crew)
         except ValueError as exc:
             raise UsageError(str(exc)) from None
-        folder = out if out is not None else default_run_dir(f"{base.name}-attack")
+        folder = out if out is not None else run_folder(base.name, "attack")
         doc = _search(base, settings, search_seed, workers, dask)
         console = Console(width=max(Console().width, 120))
         console.print(_table(doc))

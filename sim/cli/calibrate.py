@@ -5,21 +5,25 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import httpx
 import typer
 from rich.table import Table
 
 from sim.cli.adapter_options import adapter_opt_option, adapter_option, resolve_adapter
+from sim.cli.console import wide_console
 from sim.cli.errors import UsageError, user_errors
-from sim.cli.load import admin_token_file_option, wide_console
 from sim.cli.metric_table import format_value
+from sim.cli.run_options import admin_token, admin_token_file_option
+from sim.drivers.adapter import TargetError
+from sim.drivers.adapter_loader import load_adapter
+from sim.drivers.load.calibration import Calibration, fit_lognormal
+from sim.drivers.load.calibration import calibrate as measure
+from sim.drivers.load.target import TargetSpecError, target_for
 
 __all__ = ["register"]
 
 
-def _table(cal: object) -> Table:
-    from sim.drivers.load.calibration import Calibration, fit_lognormal
-
-    assert isinstance(cal, Calibration)
+def _table(cal: Calibration) -> Table:
     table = Table(
         title=f"service times of {cal.target} (ms, sequential requests)", title_justify="left"
     )
@@ -53,19 +57,11 @@ def calibrate(
     admin_token_file: Path | None = admin_token_file_option(),
 ) -> None:
     """Measure per-operation service times of a target; print and write a scenario service block."""
-    import httpx
-
-    from sim.cli.load import _admin_token
-    from sim.drivers.adapter import TargetError
-    from sim.drivers.adapter_loader import load_adapter
-    from sim.drivers.load.calibration import calibrate as measure
-    from sim.drivers.load.target import TargetSpecError, target_for
-
     with user_errors():
         the_adapter = load_adapter(*resolve_adapter(adapter, adapter_opt))
         try:
             with (
-                target_for(target, admin_token=lambda: _admin_token(admin_token_file)) as tgt,
+                target_for(target, admin_token=lambda: admin_token(admin_token_file)) as tgt,
                 httpx.Client(base_url=tgt.base_url, timeout=30.0) as client,
             ):
                 cal = measure(client, the_adapter, tgt.admin_token, n=samples)

@@ -16,6 +16,7 @@ from rich.table import Table
 
 from sim.cli.adapter_options import adapter_opt_option, adapter_option, health_path, resolve_adapter
 from sim.cli.errors import UsageError, user_errors
+from sim.cli.output import json_option, print_json_file, quiet_option, result_console
 from sim.cli.progress_bar import progress_bar
 from sim.gates.check import CheckError, CheckOptions, CheckOutput, run_check
 from sim.gates.values import MetricValue
@@ -85,7 +86,9 @@ def check(
     set_: list[str] = typer.Option(
         [], "--set", metavar="PATH=VALUE", help="Override a scenario field."
     ),
-    out: Path | None = typer.Option(None, "--out", help="Output folder (default: runs/check-…)."),
+    out: Path | None = typer.Option(
+        None, "--out", help="Output folder (default: runs/<scenario>-check-<kind>-<time>)."
+    ),
     report: bool = typer.Option(True, "--report/--no-report", help="Also build the HTML report."),
     target: str | None = typer.Option(
         None, "--target", help="load: URL, or 'reference'/'naive' to start one (default)."
@@ -101,6 +104,8 @@ def check(
     ),
     adapter: str | None = adapter_option(),
     adapter_opt: list[str] = adapter_opt_option(),
+    as_json: bool = json_option(),
+    quiet: bool = quiet_option(),
 ) -> None:
     """Run a scenario, evaluate its gates (and regressions vs a baseline); exit 0/1/2/3."""
     with user_errors():
@@ -127,7 +132,9 @@ def check(
             output = _run(opts)
         except CheckError as exc:
             raise UsageError(str(exc)) from None
-    _print(Console(), output)
+    _print(result_console(as_json, quiet), output)
+    if as_json:
+        print_json_file(output.files["result"], files={k: str(v) for k, v in output.files.items()})
     raise typer.Exit(output.result.exit_code)
 
 

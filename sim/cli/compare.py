@@ -29,13 +29,14 @@ from sim.attack.output import write_adaptive
 from sim.attack.search import cells_per_search
 from sim.attack.verdict import adaptive_conclusions
 from sim.cli.errors import UsageError, user_errors
+from sim.cli.output import json_option, print_json_file, quiet_option, result_console
 from sim.cli.progress_bar import progress_bar
 from sim.cli.run_report import report_option, write_run_report
 from sim.experiments.executors import ExecutorError, cell_executor
 from sim.experiments.matrix import MatrixResult, Stack, plan_variants, run_matrix
 from sim.experiments.matrix_output import matrix_table, write_matrix
 from sim.experiments.ranking import rank_variants
-from sim.experiments.rundir import default_run_dir
+from sim.experiments.rundir import RunDir, run_folder
 from sim.scenario.loader import format_validation_error, load_scenario, resolve_path
 from sim.scenario.model import Scenario
 from sim.scenario.overrides import OverrideError, parse_set_options
@@ -148,6 +149,8 @@ def compare(
     attack_trials: int | None = typer.Option(
         None, "--attack-trials", min=1, max=10_000,
         help="Trials of each stack's attack search (default: the scenario's attack.trials, else 16)."),
+    as_json: bool = json_option(),
+    quiet: bool = quiet_option(),
 ) -> None:
     """Compare policy stacks (× sweeps × seeds): ranked table with 95 % CIs, CSV and JSON."""
     with user_errors():
@@ -160,8 +163,10 @@ def compare(
         sweeps: dict[str, Any] = parse_sweep(sweep) if sweep else dict(base.sweep)
         variants = _variants_or_error(base, stacks, sweeps)
         reps = list(range(seeds if seeds is not None else base.replications))
-        folder = out if out is not None else default_run_dir(f"{base.name}-compare")
+        folder = out if out is not None else run_folder(base.name, "compare")
         err, console = Console(stderr=True), Console(width=max(Console().width, 140))
+        if as_json or quiet:  # tables and progress off: one JSON document, or the folder
+            err, console = Console(stderr=True, quiet=True), result_console(as_json, quiet)
         t0 = time.perf_counter()
         with _executor(workers, dask) as (executor, where):
             result = _run(base, variants, reps, executor, where, err)
@@ -180,6 +185,7 @@ def compare(
         console.print(f"{len(variants) * len(reps)} cells in {elapsed:.1f} s on {where}")
         try:
             write_matrix(folder, base, result, ranking, {"elapsed_s": elapsed, "executor": where})
+            RunDir(folder).write_scenario(base)  # the report shows it and reads the crews' markup
         except OSError as exc:
             raise UsageError(f"{folder}: cannot write the results: {exc.strerror}") from None
         console.print(f"results: {folder}")
@@ -187,6 +193,10 @@ def compare(
             write_run_report(folder, console)
         if docs is not None:
             _show_adaptive(folder, docs, report, console)
+        if as_json:
+            print_json_file(folder / "compare.json", run_folder=str(folder))
+        elif quiet:
+            typer.echo(folder)
 
 
 def _run(

@@ -4,31 +4,47 @@ With no ``--target`` it starts the reference service itself (SQLite, 127.0.0.1, 
 and stops it after. Writes a run folder like ``simulate``'s (records Parquet, ``summary.json``,
 ``meta.json``, plus ``timing.json``; ``report.html``/``report.md`` unless ``--no-report``) and
 exits 1 if the target broke a booking invariant.
-Locust is imported only when the command runs (it monkey-patches the standard library).
+Locust is imported only when the command runs (it monkey-patches the standard library); the
+run folder is written by :func:`sim.experiments.load_folder.write_load_run`.
 """
 
 from __future__ import annotations
 
-import json
-import math
 from pathlib import Path
 from typing import Any
 
 import typer
-import yaml
 from rich.console import Console
 from rich.table import Table
 
 from sim.cli.adapter_options import adapter_opt_option, adapter_option, resolve_adapter
 from sim.cli.console import wide_console
 from sim.cli.errors import UsageError, user_errors
+from sim.cli.load_summary import load_outputs
+from sim.cli.load_watch import (
+    WatchOptions,
+    prometheus_option,
+    watching,
+    web_ui_option,
+    web_ui_port_option,
+)
 from sim.cli.metric_table import format_value
+from sim.cli.output import json_option, print_json, quiet_option
+from sim.cli.run_options import (
+    ADMIN_TOKEN_ENV,
+    admin_token,
+    admin_token_file_option,
+    resolve_scenario,
+    timing_table,
+)
 from sim.cli.run_report import report_option, write_run_report
-from sim.drivers.load.target import ADMIN_TOKEN_ENV, env_admin_token
-from sim.experiments.rundir import RunDir, default_run_dir
-from sim.scenario.loader import load_scenario, resolve_path
+from sim.domain.invariants import InvariantViolation
+from sim.drivers.adapter import TargetError
+from sim.drivers.load.stopping import INTERRUPTED, discard_if_empty, mark_incomplete
+from sim.drivers.load.target import TargetSpecError, target_for
+from sim.experiments.load_folder import write_load_run
+from sim.experiments.rundir import RunDir, run_folder
 from sim.scenario.model import Scenario
-from sim.scenario.overrides import OverrideError, parse_set_options
 
 __all__ = [
     "ADMIN_TOKEN_ENV",
@@ -56,45 +72,6 @@ KEY_METRICS = (
 )
 
 
-def resolve_scenario(
-    scenario: str, set_: list[str] | None, policy: list[str] | None, seed: int | None = None
-) -> tuple[Scenario, Path]:
-    """The scenario with ``--set`` overrides, ``--seed`` and a ``--policy`` stack applied."""
-    overrides = parse_set_options(set_ or [])
-    if seed is not None:
-        overrides["seed"] = seed
-    if policy:
-        try:
-            overrides["policies"] = [yaml.safe_load(p) for p in policy]
-        except yaml.YAMLError as exc:
-            raise OverrideError(f"--policy: not a policy name or YAML mapping ({exc})") from None
-    source = resolve_path(scenario)
-    return load_scenario(source, overrides), source
-
-
-def timing_table(timing: dict[str, Any], title: str = "timing (ms, HdrHistogram)") -> Table:
-    """Lag, latency and corrected latency side by side."""
-    table = Table(title=title, title_justify="left")
-    table.add_column("ms", style="bold")
-    rows = (
-        ("lag", "lag: sent − planned"),
-        ("latency", "latency: done − sent"),
-        ("latency_corrected", "corrected: done − planned"),
-    )
-    for label in ("p50", "p90", "p99", "p99_9", "max"):
-        table.add_column(label.replace("_", "."), justify="right")
-    for key, name in rows:
-        h = timing.get(key, {})
-        table.add_row(
-            name,
-            *(
-                format_value(h.get(f"{p}_ms", math.nan))
-                for p in ("p50", "p90", "p99", "p99_9", "max")
-            ),
-        )
-    return table
-
-
 def _metrics_table(metrics: dict[str, float], title: str) -> Table:
     table = Table(title=title, title_justify="left")
     table.add_column("metric", style="bold")
@@ -105,26 +82,8 @@ def _metrics_table(metrics: dict[str, float], title: str) -> Table:
     return table
 
 
-def admin_token_file_option() -> Path | None:
-    """The ``--admin-token-file`` option (read by ``_admin_token``), the same in every command
-    that drives a target URL."""
-    value: Path | None = typer.Option(
-        None, "--admin-token-file", help=f"Admin token of --target URL (else ${ADMIN_TOKEN_ENV})."
-    )
-    return value
-
-
-def _admin_token(path: Path | None) -> str | None:
-    if path is not None:
-        try:
-            return path.read_text(encoding="utf-8").strip()
-        except OSError as exc:
-            raise UsageError(f"--admin-token-file {path}: {exc.strerror}") from None
-    return env_admin_token()
-
-
 def _run_dir(out: Path | None, sc: Scenario) -> RunDir:
-    path = out if out is not None else default_run_dir(f"{sc.name}-load")
+    path = out if out is not None else run_folder(sc.name, "load")
     try:
         return RunDir.create(path)
     except FileExistsError as exc:
@@ -187,18 +146,28 @@ def load(
         help="Override a scenario field, e.g. horizon.after_s=20.",
     ),
     with_report: bool = report_option(),
+    web_ui: bool = web_ui_option(),
+    web_ui_port: int = web_ui_port_option(),
+    prometheus: int | None = prometheus_option(),
+    as_json: bool = json_option(),
+    quiet: bool = quiet_option(),
 ) -> None:
-    """Play a scenario's agents against a real target; report outcomes, timing and invariants."""
+    """Play a scenario's agents against a real target; report outcomes, timing and invariants.
+
+    On a terminal a live view shows the countdown to T0, requests/s, latency, generator lag,
+    answers, slots left and the bot share; at the end a table per operation, the timing and
+    the scenario's gates.load (shown, not enforced: slotgrab check enforces them)."""
     with user_errors():
         sc, source = resolve_scenario(scenario, set_, policy, seed)
         if processes == 0 and expect_workers == 0:
             raise UsageError("--processes 0 needs --expect-workers N (workers started elsewhere)")
         adapter, adapter_options = resolve_adapter(adapter, adapter_opt)
         run_dir = _run_dir(out, sc)
-        report = _run(
+        report = _run_into(
+            run_dir,
             sc,
             target,
-            _admin_token(admin_token_file),
+            admin_token(admin_token_file),
             adapter=adapter,
             adapter_options=adapter_options,
             processes=processes,
@@ -208,9 +177,11 @@ def load(
             master_bind=master_bind,
             master_port=master_port,
             emulate_rtt=not no_rtt,
+            watch_opts=WatchOptions(web_ui, web_ui_port, prometheus, not (quiet or as_json)),
         )
-        _write(run_dir, sc, report, str(source))
-        console = wide_console()
+        write_load_run(run_dir, sc, report, str(source))
+        outputs = load_outputs(run_dir.path, sc, report)
+        console = Console(quiet=True) if quiet or as_json else wide_console()
         console.print(
             _metrics_table(
                 report.metrics,
@@ -218,6 +189,7 @@ def load(
             )
         )
         console.print(timing_table(report.timing))
+        outputs.print(console)
         console.print(
             f"{len(report.records.requests)} requests · {report.result.processes} process(es) "
             f"· {report.result.users} users · {report.result.wall_s:.1f} s"
@@ -230,65 +202,55 @@ def load(
         console.print(f"run folder: {run_dir.path}")
         if with_report:  # also when the target broke an invariant: the report shows how
             write_run_report(run_dir.path, console)
+        if as_json:
+            print_json({"scenario": sc.name, "run_folder": str(run_dir.path),
+                        "metrics": report.metrics, "timing": report.timing, **outputs.to_json()})
+        elif quiet:
+            typer.echo(run_dir.path)
+        if report.incomplete:  # before the invariants: a cut-off run's truth is partial
+            _stopped_early(run_dir, report)
         if report.violations:
-            from sim.domain.invariants import InvariantViolation
-
             raise InvariantViolation(report.violations)
 
 
-def _run(sc: Scenario, target: str | None, admin_token: str | None, **opts: Any) -> Any:
-    """The load run with a progress bar, against a started or given target."""
+def _run_into(run_dir: RunDir, *args: Any, **opts: Any) -> Any:
+    """``_run``; a run that gathered nothing leaves no empty run folder behind."""
+    with discard_if_empty(run_dir.path):
+        return _run(*args, **opts)
+
+
+def _stopped_early(run_dir: RunDir, report: Any) -> None:
+    """Mark the run folder incomplete; one line and exit 130 (Ctrl-C) or 2 (target gone)."""
+    mark_incomplete(run_dir.path, report.incomplete)
+    typer.echo(f"error: load run stopped early: {report.incomplete}; the {len(report.records.requests)} "
+               f"requests gathered are in {run_dir.path} (marked incomplete)", err=True)
+    raise typer.Exit(130 if report.incomplete.startswith(INTERRUPTED) else 2)
+
+
+def _run(
+    sc: Scenario, target: str | None, admin_token: str | None, watch_opts: WatchOptions,
+    **opts: Any,
+) -> Any:
+    """The load run with its live view and pages, against a started or given target."""
     from sim.drivers.load.harness import load_run  # imports locust: gevent patching first
+    from sim.drivers.load.run import LoadError, LoadStopped  # locust, with the harness
 
-    # isort: split
-    from rich.progress import TextColumn
-
-    from sim.cli.progress_bar import progress_bar
-    from sim.drivers.adapter import TargetError
-    from sim.drivers.load.run import LoadError
-    from sim.drivers.load.target import TargetSpecError, target_for
-
-    bar = progress_bar(Console(stderr=True), TextColumn("{task.fields[requests]} requests"))
     try:
-        with bar:
-            task = bar.add_task(f"{sc.name}: agents", total=None, requests=0)
-
-            def progress(p: dict[str, int]) -> None:
-                bar.update(task, total=p["agents"], completed=p["finished"], requests=p["requests"])
-
-            with target_for(target, admin_token=lambda: admin_token) as tgt:
-                return load_run(sc, tgt, progress=progress, **opts)
+        with (
+            target_for(target, admin_token=lambda: admin_token) as tgt,
+            watching(sc, watch_opts) as (progress, watch),
+        ):
+            return load_run(sc, tgt, progress=progress, watch=watch, **opts)
     except TargetSpecError as exc:
         raise UsageError(str(exc)) from None
+    except KeyboardInterrupt:  # outside the run itself (which stops cleanly and keeps records)
+        typer.echo("error: load run interrupted (Ctrl-C) before it started; nothing was gathered", err=True)
+        raise typer.Exit(130) from None
+    except LoadStopped as exc:
+        typer.echo(f"error: load run of {sc.name!r} {exc}", err=True)
+        raise typer.Exit(130 if exc.reason == INTERRUPTED else 2) from None
     except (LoadError, TargetError, RuntimeError, OSError, ValueError) as exc:
         raise UsageError(f"load run of {sc.name!r} could not be carried out: {exc}") from None
-
-
-def _write(run_dir: RunDir, sc: Scenario, report: Any, source: str) -> None:
-    from sim.experiments import aggregate
-
-    run_dir.write_scenario(sc)
-    folder = run_dir.write_records(0, report.records)
-    import pyarrow.parquet as pq
-
-    for name, table in report.records.extra.items():  # starts, hold_ids (originals of UUIDs)
-        pq.write_table(table, folder / f"{name}.parquet", compression="zstd")
-    run_dir.write_summary(sc, [0], aggregate([report.metrics]))
-    (run_dir.path / "timing.json").write_text(
-        json.dumps(report.timing, indent=2) + "\n", encoding="utf-8"
-    )
-    meta = {k: v for k, v in report.records.meta.items() if k not in ("scenario", "seed", "rep")}
-    run_dir.write_meta(
-        sc,
-        [0],
-        source,
-        {
-            **meta,
-            "kind": "load",
-            "timing": report.timing,
-            "violations": [v.kind for v in report.violations][:1000],
-        },
-    )
 
 
 def register(app: typer.Typer) -> None:

@@ -12,6 +12,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from sim.cli.errors import UsageError, user_errors
+from sim.cli.output import json_option, print_json
 from sim.policies.base import Policy
 from sim.policies.registry import all_policies, get_policy
 
@@ -69,10 +70,14 @@ def policy_detail(cls: type[Policy]) -> tuple[str, Table]:
 
 def policies(
     name: str | None = typer.Argument(None, help="Show this policy's full description."),
+    as_json: bool = json_option(),
 ) -> None:
     """List every policy with its summary, parameters and defaults (or describe one)."""
     console = Console()
     with user_errors():
+        if as_json:
+            print_json(policy_docs(name))
+            return
         if name is None:
             console.print(policy_table())
             console.print(
@@ -92,6 +97,28 @@ def policies(
             )
         if cls.Params.model_fields:
             console.print(table)
+
+
+def policy_docs(name: str | None) -> list[dict[str, Any]]:
+    """Every policy (or the one named) as JSON-safe dicts: name, summary, ops, codes, params."""
+    if name is None:
+        classes = list(all_policies().values())
+    else:
+        try:
+            classes = [get_policy(name)]
+        except KeyError as exc:
+            raise UsageError(exc.args[0]) from None
+    return [
+        {
+            "name": cls.name,
+            "summary": cls.summary(),
+            "ops": list(cls.ops),
+            "codes": list(cls.codes),
+            "params": [dict(zip(("name", "type", "default", "meaning"), row, strict=True))
+                       for row in param_rows(cls.Params)],
+        }
+        for cls in classes
+    ]
 
 
 def register(app: typer.Typer) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import typer
 
+from sim.cli.output import json_option, print_json
 from sim.scenario.loader import ScenarioError, load_scenario, shipped_scenarios
 
 __all__ = ["register", "scenario_lines"]
@@ -23,8 +24,26 @@ def scenario_lines() -> list[str]:
     return lines
 
 
-def scenarios() -> None:
+def scenario_docs() -> list[dict[str, object]]:
+    """Per shipped scenario: name, path, first line of description, slots (or its error)."""
+    docs: list[dict[str, object]] = []
+    for path in shipped_scenarios():
+        try:
+            sc = load_scenario(path)
+        except ScenarioError as exc:
+            docs.append({"name": path.stem, "path": str(path), "error": str(exc).splitlines()[0]})
+            continue
+        first = (sc.description.strip().splitlines() or [""])[0]
+        docs.append({"name": sc.name, "path": str(path), "description": first,
+                     "slots": sc.capacity, "patients": sc.patient_count})
+    return docs
+
+
+def scenarios(as_json: bool = json_option()) -> None:
     """List the shipped scenarios, one line each."""
+    if as_json:
+        print_json(scenario_docs())
+        return
     lines = scenario_lines()
     if not lines:
         typer.echo("no shipped scenarios found")

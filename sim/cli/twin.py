@@ -8,7 +8,8 @@ the difference, and whether the load value lies inside the CI of the mean and in
 prediction interval of one replication (mean ± t·sd·√(1 + 1/n): the right yardstick for a
 single load run, which is one replication, not a mean).
 
-The simulation runs before Locust is imported (Locust monkey-patches the standard library).
+The analysis lives in :mod:`sim.experiments.twin`; this module parses, calls
+:func:`~sim.experiments.twin.run_twin` and prints.
 The folder gets ``twin.json`` and, unless ``--no-report``, ``report.html``/``report.md``.
 """
 
@@ -17,115 +18,32 @@ from __future__ import annotations
 import contextlib
 import json
 import math
-from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
 
 import typer
-import yaml
 from rich.console import Console
 from rich.table import Table
-from scipy import stats as scipy_stats
 
 from sim.cli.adapter_options import adapter_opt_option, adapter_option, resolve_adapter
+from sim.cli.console import wide_console
 from sim.cli.errors import UsageError, user_errors
-from sim.cli.load import resolve_scenario, timing_table, wide_console
 from sim.cli.metric_table import format_value
+from sim.cli.run_options import admin_token, resolve_scenario, timing_table
 from sim.cli.run_report import report_option, write_run_report
-from sim.experiments.aggregate import MetricStats
-from sim.experiments.rundir import default_run_dir
-
-__all__ = ["TWIN_METRICS", "TwinRow", "compare", "register"]
-
-TWIN_METRICS = (
-    "bot_share",
-    "patient_success",
-    "slots_confirmed",
-    "unused_slots",
-    "time_to_book_p50_s",
-    "time_to_book_p90_s",
-    "attempts_per_success",
-    "requests",
-    "peak_rps",
-    "overloaded_rate",
-    "timeout_rate",
-    "latency_p50_ms",
-    "latency_p99_ms",
-    "invariant_violations",
+from sim.domain.invariants import InvariantViolation
+from sim.drivers.load.target import Target, started_target
+from sim.experiments.rundir import RunDir, run_folder
+from sim.experiments.twin import (
+    TWIN_METRICS,
+    CalibrationFileError,
+    TwinResult,
+    TwinRow,
+    compare,
+    run_twin,
+    twin_document,
 )
 
-
-@dataclass(frozen=True, slots=True)
-class TwinRow:
-    """One metric, simulated vs measured."""
-
-    metric: str
-    sim_mean: float
-    ci_low: float
-    ci_high: float
-    pi_low: float
-    pi_high: float
-    sim_rep0: float
-    load: float
-
-    @property
-    def diff(self) -> float:
-        """load − simulated mean."""
-        return self.load - self.sim_mean
-
-    @property
-    def in_ci(self) -> bool | None:
-        """Whether the load value is inside the simulator's CI of the mean (None: no CI)."""
-        return _inside(self.load, self.ci_low, self.ci_high, self.sim_mean)
-
-    @property
-    def in_pi(self) -> bool | None:
-        """Whether the load value is inside the 95 % prediction interval of one replication."""
-        return _inside(self.load, self.pi_low, self.pi_high, self.sim_mean)
-
-
-def _inside(x: float, low: float, high: float, mean: float) -> bool | None:
-    if not math.isfinite(x):
-        return None
-    if not (math.isfinite(low) and math.isfinite(high)):
-        return x == mean if math.isfinite(mean) else None
-    return low - 1e-12 <= x <= high + 1e-12
-
-
-def _prediction(s: MetricStats, confidence: float = 0.95) -> tuple[float, float]:
-    if s.n < 2 or not math.isfinite(s.sd):
-        return math.nan, math.nan
-    half = float(scipy_stats.t.ppf(0.5 + confidence / 2, s.n - 1)) * s.sd * math.sqrt(1 + 1 / s.n)
-    return s.mean - half, s.mean + half
-
-
-def compare(
-    sim: dict[str, MetricStats],
-    sim_rep0: dict[str, float],
-    load: dict[str, float],
-    metrics: tuple[str, ...] = TWIN_METRICS,
-) -> list[TwinRow]:
-    """Rows for every metric both sides report."""
-    rows = []
-    for name in metrics:
-        if name not in sim or name not in load:
-            continue
-        s = sim[name]
-        pi = _prediction(s)
-        rows.append(
-            TwinRow(
-                name,
-                s.mean,
-                s.ci_low,
-                s.ci_high,
-                pi[0],
-                pi[1],
-                sim_rep0.get(name, math.nan),
-                load[name],
-            )
-        )
-    return rows
-
+__all__ = ["TWIN_METRICS", "TwinRow", "compare", "register"]
 
 def _mark(flag: bool | None) -> str:
     return "—" if flag is None else ("yes" if flag else "[bold red]no[/bold red]")
@@ -163,30 +81,6 @@ def _table(rows: list[TwinRow], title: str) -> Table:
     return t
 
 
-def _calibration(
-    path: Path | None, target: Any, samples: int, adapter: Any = None
-) -> dict[str, Any]:
-    """``service.*`` overrides: from a file written by ``slotgrab calibrate``, or measured now."""
-    if path is not None:
-        try:
-            block = yaml.safe_load(path.read_text(encoding="utf-8"))
-        except (OSError, yaml.YAMLError) as exc:
-            raise UsageError(f"--calibration {path}: cannot read it ({exc})") from None
-        if not isinstance(block, dict) or not isinstance(block.get("service"), dict):
-            raise UsageError(
-                f"--calibration {path}: expected a 'service:' mapping (slotgrab calibrate --out)"
-            )
-        return {f"service.{k}": v for k, v in block["service"].items()}
-    import httpx
-
-    from sim.drivers.adapter_loader import load_adapter
-    from sim.drivers.load.calibration import calibrate
-
-    with httpx.Client(base_url=target.base_url, timeout=30.0) as client:
-        the_adapter = load_adapter(*adapter) if adapter else load_adapter(None)
-        return calibrate(client, the_adapter, target.admin_token, n=samples).overrides()
-
-
 def twin(
     scenario: str = typer.Argument(..., help="Scenario file, or the name of a shipped scenario."),
     reps: int = typer.Option(10, "--reps", min=2, max=1000, help="Simulated replications."),
@@ -216,14 +110,10 @@ def twin(
     with_report: bool = report_option(),
 ) -> None:
     """Simulate a scenario (calibrated on the target) and load-test it; print both side by side."""
-    from sim.cli.load import _admin_token
-    from sim.drivers.load.target import Target, started_target
-    from sim.experiments import aggregate, replicate
-
     with user_errors():
         sc, _ = resolve_scenario(scenario, set_, policy)
         spec, options = resolve_adapter(adapter, adapter_opt)
-        folder = out if out is not None else default_run_dir(f"{sc.name}-twin")
+        folder = out if out is not None else run_folder(sc.name, "twin")
         if folder.exists() and any(folder.iterdir()):
             raise UsageError(
                 f"{folder}: output folder exists and is not empty; choose another --out"
@@ -235,65 +125,38 @@ def twin(
             if target is None:
                 ctx = started_target("reference")
             elif target.startswith(("http://", "https://")):
-                ctx = contextlib.nullcontext(Target(target.rstrip("/"), _admin_token(None)))
+                ctx = contextlib.nullcontext(Target(target.rstrip("/"), admin_token(None)))
             else:
                 raise UsageError(f"--target {target!r}: expected a URL (http://…)")
             with ctx as tgt:
-                err.print("calibrating the service model on the target …")
-                calibrated = sc.with_overrides(
-                    _calibration(calibration, tgt, samples, (spec, options) if spec else None)
-                )
-                err.print(f"simulating {reps} replications …")
-                summaries = replicate(calibrated, range(reps))
-                sim = aggregate(summaries)
-                err.print("load run of replication 0 …")
-                from sim.drivers.load.harness import load_run  # imports locust (gevent patching)
-
-                report = load_run(
-                    calibrated, tgt, processes=processes, adapter=spec, adapter_options=options
-                )
+                result = run_twin(sc, tgt, reps=reps, calibration=calibration, samples=samples,
+                                  processes=processes, adapter=spec, adapter_options=options,
+                                  echo=err.print)
+        except CalibrationFileError as exc:
+            raise UsageError(str(exc)) from None
         except (RuntimeError, OSError, ValueError) as exc:
             raise UsageError(f"twin of {sc.name!r} could not be carried out: {exc}") from None
-        rows = compare(sim, summaries[0], report.metrics)
-        console = wide_console()
-        console.print(
-            _table(rows, f"{sc.name} · simulated ({reps} reps, calibrated) vs load run (rep 0)")
-        )
-        console.print(timing_table(report.timing, "load run timing (ms)"))
-        console.print(
-            "in CI: inside the 95 % CI of the simulated mean; in PI: inside the 95 % "
-            "prediction interval of one replication (the fair test for one load run)"
-        )
-        doc = {
-            "scenario": sc.name,
-            "reps": reps,
-            "calibration": _json_safe(calibrated.service.model_dump(mode="json", by_alias=True)),
-            "rows": [
-                {**asdict(r), "diff": r.diff, "in_ci": r.in_ci, "in_pi": r.in_pi} for r in rows
-            ],
-            "timing": report.timing,
-            "violations": [v.kind for v in report.violations],
-        }
+        _print(result, sc.name, reps)
         (folder / "twin.json").write_text(
-            json.dumps(_json_safe(doc), indent=2) + "\n", encoding="utf-8"
+            json.dumps(twin_document(sc, reps, result), indent=2) + "\n", encoding="utf-8"
         )
+        RunDir(folder).write_scenario(result.calibrated)  # what was simulated and load-tested
+        console = wide_console()
         console.print(f"twin folder: {folder}")
         if with_report:
             write_run_report(folder, console)
-        if report.violations:
-            from sim.domain.invariants import InvariantViolation
-
-            raise InvariantViolation(report.violations)
+        if result.report.violations:
+            raise InvariantViolation(result.report.violations)
 
 
-def _json_safe(x: Any) -> Any:
-    if isinstance(x, float) and not math.isfinite(x):
-        return None
-    if isinstance(x, dict):
-        return {k: _json_safe(v) for k, v in x.items()}
-    if isinstance(x, list | tuple):
-        return [_json_safe(v) for v in x]
-    return x
+def _print(result: TwinResult, name: str, reps: int) -> None:
+    console = wide_console()
+    console.print(_table(result.rows, f"{name} · simulated ({reps} reps, calibrated) vs load run (rep 0)"))
+    console.print(timing_table(result.report.timing, "load run timing (ms)"))
+    console.print(
+        "in CI: inside the 95 % CI of the simulated mean; in PI: inside the 95 % "
+        "prediction interval of one replication (the fair test for one load run)"
+    )
 
 
 def register(app: typer.Typer) -> None:

@@ -1,4 +1,5 @@
-"""The demo's conclusion table: one row per run and policy, simulator rows best first."""
+"""The demo's conclusion table: one row per run and policy, simulator rows best first; and the
+report's conclusion sentences beneath it, so the terminal says what the report decides."""
 
 from __future__ import annotations
 
@@ -8,10 +9,11 @@ from pathlib import Path
 
 from rich.table import Table
 
+from reports.build import report_conclusions
 from reports.runs import load_run
 from reports.stats import estimate, metric_values
 
-__all__ = ["CAPTION", "COLUMNS", "conclusion_table"]
+__all__ = ["CAPTION", "COLUMNS", "conclusion_lines", "conclusion_table"]
 
 # (header, metric, scale, format)
 COLUMNS = (
@@ -56,3 +58,8 @@ def conclusion_table(run_dirs: Sequence[Path], best: str | None = None) -> Table
     for _, cells in sorted(rows, key=lambda r: r[0]):
         table.add_row(*cells)
     return table
+
+
+def conclusion_lines(run_dirs: Sequence[Path]) -> list[str]:
+    """The report's conclusion sentences (verdict first) for the demo's runs."""
+    return report_conclusions(list(run_dirs))

@@ -11,7 +11,7 @@ Works on the ``bookings`` table of any run (simulated, or exported from a real t
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -79,10 +79,23 @@ def find_violations(bookings: pa.Table, capacities: dict[str, int],
             active[sess] -= 1
             if slot_owner.get((sess, slot)) == hid:
                 del slot_owner[(sess, slot)]
-    for hid in acknowledged:
-        if state.get(hid) not in ("confirmed", "cancel"):
-            out.append(Violation("lost_ack", "?", float("nan"),
-                                 f"confirmation of hold {hid} was acknowledged but it is {state.get(hid)}"))
+    out.extend(_lost_acknowledgements(state, acknowledged))
+    return out
+
+
+def _lost_acknowledgements(state: dict[int, str], acknowledged: Iterable[int] | Mapping[int, int]) -> list[Violation]:
+    """A confirmation the client was told succeeded must still be confirmed (or cancelled by
+    its owner) in the target's history. ``acknowledged``: hold ids, or hold → person."""
+    persons = acknowledged if isinstance(acknowledged, Mapping) else dict.fromkeys(acknowledged, -1)
+    out = []
+    for hid, person in persons.items():
+        now = state.get(hid)
+        if now in ("confirmed", "cancel"):
+            continue
+        whom = f"person {person}" if person is not None and int(person) >= 0 else "a client"
+        where = "not in the target's export" if now is None else f"but the target's export has it {now}"
+        out.append(Violation("lost_ack", "?", float("nan"),
+                             f"confirmation of hold {hid} acknowledged to {whom}, {where}"))
     return out
 
 

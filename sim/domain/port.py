@@ -12,9 +12,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from typing import Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
-__all__ = ["EventSink", "Hold", "LedgerPort", "ReturnRule", "SessionInfo"]
+__all__ = ["EventSink", "Hold", "LedgerPort", "ReturnRule", "SessionInfo", "hold_body"]
 
 HELD = "held"
 
@@ -32,6 +32,13 @@ class Hold:
     expires_at: float
     state: str = HELD
     t_confirmed: float | None = None
+
+
+def hold_body(h: Hold) -> dict[str, Any]:
+    """The body of an ``ok`` answer carrying a hold: the same keys from the service, the
+    policies that allocate slots themselves, and the reference service's ``GET`` routes."""
+    return {"hold_id": h.hold_id, "session": h.session, "slot": h.slot, "state": h.state,
+            "expires_at": h.expires_at, "person": h.person}
 
 
 # A return policy decides, for a slot freed at ``now``, when it is bookable again

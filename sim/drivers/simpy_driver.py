@@ -268,7 +268,7 @@ def run_simulation(
     stamp = {"scenario": sc.name, "policy": label, "seed": sc.seed, "rep": replication}
     bookings = drv.events.to_arrow(stamp)
     requests = drv.requests.to_arrow(stamp)
-    capacities = {s.id: s.capacity for d in sc.supply.departments for s in d.sessions}
+    capacities = sc.capacities
     if check:
         check_invariants(bookings, requests, capacities)
     meta = {

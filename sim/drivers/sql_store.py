@@ -12,9 +12,6 @@ import sqlite3
 from collections.abc import Iterator
 from typing import Any
 
-import psycopg
-from psycopg.rows import dict_row
-
 __all__ = ["SqlError", "execute", "query"]
 
 
@@ -33,8 +30,14 @@ def _connect(url: str) -> Iterator[Any]:
         finally:
             con.close()
     elif url.startswith(("postgresql://", "postgres://")):
-        with psycopg.connect(url, row_factory=dict_row) as pg:  # commits on success
-            yield pg
+        import psycopg  # psycopg (the postgres extra): only for a postgresql:// database
+        from psycopg.rows import dict_row  # psycopg, as above
+
+        try:
+            with psycopg.connect(url, row_factory=dict_row) as pg:  # commits on success
+                yield pg
+        except psycopg.Error as exc:
+            raise SqlError(f"{url}: {exc}".replace("\n", " ")) from None
     else:
         raise SqlError(f"database {url!r}: expected sqlite:///FILE or postgresql://…")
 
@@ -45,7 +48,7 @@ def execute(url: str, statements: list[str]) -> None:
         with _connect(url) as con:
             for sql in statements:
                 con.execute(sql)
-    except (sqlite3.Error, psycopg.Error) as exc:
+    except sqlite3.Error as exc:
         raise SqlError(f"{url}: {exc}".replace("\n", " ")) from None
 
 
@@ -54,5 +57,5 @@ def query(url: str, sql: str) -> list[dict[str, Any]]:
     try:
         with _connect(url) as con:
             return [dict(row) for row in con.execute(sql).fetchall()]
-    except (sqlite3.Error, psycopg.Error) as exc:
+    except sqlite3.Error as exc:
         raise SqlError(f"{url}: {exc}".replace("\n", " ")) from None

@@ -2,7 +2,7 @@
 
 Layout::
 
-    runs/<scenario>-<UTC timestamp>/
+    runs/<scenario>-<kind>-<UTC timestamp>/   (named by run_folder, for every command)
         scenario.yaml              the resolved scenario (overrides applied), loadable as is
         records/rep-000/*.parquet  the record tables of each replication (sim/records.py)
         summary.json               per metric: mean, sd, 95 % CI, n and per-replication values
@@ -27,7 +27,7 @@ from sim.experiments.aggregate import MetricStats
 from sim.records import RunRecords
 from sim.scenario.model import Scenario
 
-__all__ = ["RunDir", "default_run_dir", "git_commit", "versions"]
+__all__ = ["RUN_KINDS", "RunDir", "default_run_dir", "git_commit", "run_folder", "versions"]
 
 _PACKAGES = ("slotgrab", "numpy", "simpy", "scipy", "pyarrow", "pydantic")
 
@@ -41,6 +41,19 @@ def default_run_dir(scenario: str, root: Path = Path("runs"), now: datetime | No
         path = root / f"{scenario}-{stamp}-{k}"
         k += 1
     return path
+
+
+RUN_KINDS = ("simulate", "compare", "load", "twin", "attack", "check-simulate", "check-load", "demo")
+"""The kinds of run folders the commands write (the middle part of their names)."""
+
+
+def run_folder(scenario: str, kind: str, root: Path = Path("runs"),
+               now: datetime | None = None) -> Path:
+    """The one naming rule of run folders: ``runs/<scenario>-<kind>-<YYYYmmdd-HHMMSS>`` (UTC),
+    ``-2``, ``-3`` … appended if that exists. Every command that writes a run folder uses it."""
+    if kind not in RUN_KINDS:
+        raise ValueError(f"run kind {kind!r}; allowed: {', '.join(RUN_KINDS)}")
+    return default_run_dir(f"{scenario}-{kind}", root, now)
 
 
 def versions() -> dict[str, str]:

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 
 from sim.experiments import RunDir
+from sim.experiments.rundir import run_folder
 from sim.gates.baseline import Baseline, BaselineError, compare, parse_tolerances
 from sim.gates.evaluate import GateConfigError, evaluate_gates, timing_trusted
 from sim.gates.expression import KINDS, Gate, parse_gate_table
@@ -67,8 +67,7 @@ class CheckOutput:
 def _out_dir(out: Path | None, sc: Scenario, kind: str) -> Path:
     if out is not None:
         return out
-    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-    return Path("runs") / f"check-{sc.name}-{kind}-{stamp}"
+    return run_folder(sc.name, f"check-{kind}")
 
 
 def _run_dir(out: Path) -> RunDir:

@@ -28,6 +28,7 @@ from pathlib import Path
 import httpx
 
 from sim.domain.invariants import Violation
+from sim.drivers.load.stopping import mark_incomplete
 from sim.drivers.load.target import env_admin_token, target_for
 from sim.experiments import RunDir, aggregate
 from sim.gates.measure_simulate import Measured
@@ -92,8 +93,11 @@ def measure_load(
             sc, tgt, processes=processes, progress=progress, adapter=adapter,
             adapter_options=adapter_options,
         )
-        after = probe_latency_ms(tgt.base_url, reference_path)
+        after = probe_latency_ms(tgt.base_url, reference_path) if not report.incomplete else []
     _write(run_dir, sc, report, source)
+    if report.incomplete:  # a run cut short neither passes nor fails a gate
+        mark_incomplete(run_dir.path, report.incomplete)
+        raise RuntimeError(f"stopped early: {report.incomplete}; the records gathered are in {run_dir.path}")
     values = {**report.metrics, **violation_counts(report.violations)}
     metrics = {name: MetricValue.point(v) for name, v in values.items()}
     refs = {"reference_latency_ms": statistics.median(before + after)}

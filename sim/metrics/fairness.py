@@ -1,7 +1,8 @@
 """Fairness among patients: Jain's index across segments, success by reaction and arrival decile.
 
 Jain's index of x₁…xₙ is (Σx)² / (n·Σx²): 1 when every segment succeeds equally often,
-1/n when one segment gets everything. Deciles rank patients by a trait (decile 1 = fastest
+1/n when one segment gets everything; undefined (NaN) when nobody got anything — equal
+nothing is not fairness. Deciles rank patients by a trait (decile 1 = fastest
 reaction / earliest arrival) into ten groups of (nearly) equal size.
 """
 
@@ -21,12 +22,13 @@ DECILES = 10
 
 
 def jain_index(values: np.ndarray | list[float]) -> float:
-    """Jain's fairness index of non-negative values, in [1/n, 1]; 1 if all are zero, NaN if none."""
+    """Jain's fairness index of non-negative values, in [1/n, 1]; NaN if there are none or all
+    are zero (0/0: a release where no segment got a slot says nothing about fairness)."""
     x = np.asarray(values, dtype=np.float64)
     if len(x) == 0:
         return math.nan
     sq = float((x * x).sum())
-    return 1.0 if sq == 0 else float(x.sum() ** 2 / (len(x) * sq))
+    return math.nan if sq == 0 else float(x.sum() ** 2 / (len(x) * sq))
 
 
 def success_by_decile(run: RunView, trait: str) -> np.ndarray:

@@ -31,6 +31,9 @@ def capacities_of(run: RunView) -> dict[str, int]:
 @metric_group("invariants", order=90)
 def invariant_metrics(run: RunView) -> dict[str, float]:
     """``invariant_violations``: count of broken booking invariants (overbooking, double
-    booking, bad transitions) found by replaying the ``bookings`` table."""
-    violations = find_violations(run.table("bookings"), capacities_of(run))
+    booking, bad transitions) found by replaying the ``bookings`` table, and of lost
+    acknowledgements: holds whose confirmation a client was told succeeded (``meta
+    ["acknowledged"]``, hold → person, in load runs) that the target's export does not keep."""
+    acknowledged = run.meta.get("acknowledged", {})
+    violations = find_violations(run.table("bookings"), capacities_of(run), acknowledged)
     return {"invariant_violations": float(len(violations))}

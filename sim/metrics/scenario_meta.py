@@ -12,5 +12,5 @@ __all__ = ["scenario_meta"]
 
 def scenario_meta(sc: Scenario) -> dict[str, Any]:
     """Session capacities, and each crew's prices and costs (:mod:`sim.metrics.economics`)."""
-    return {"capacities": {s.id: s.capacity for d in sc.supply.departments for s in d.sessions},
+    return {"capacities": sc.capacities,
             "crews": crew_terms(sc.bots)}

@@ -4,9 +4,8 @@ instead of letting the fastest request take them (not a policy module: the regis
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
 
-from sim.domain.port import Hold, LedgerPort
+from sim.domain.port import Hold, LedgerPort, hold_body
 
 __all__ = ["hold_body", "hold_first_free", "sessions_by_department"]
 
@@ -17,18 +16,6 @@ def sessions_by_department(session_department: dict[str, str]) -> dict[str, list
     for session, dept in session_department.items():
         out.setdefault(dept, []).append(session)
     return out
-
-
-def hold_body(h: Hold) -> dict[str, Any]:
-    """The body of an ``ok`` answer carrying a hold (the same keys the service's ``hold`` gives)."""
-    return {
-        "hold_id": h.hold_id,
-        "session": h.session,
-        "slot": h.slot,
-        "state": h.state,
-        "expires_at": h.expires_at,
-        "person": h.person,
-    }
 
 
 def hold_first_free(

@@ -20,7 +20,7 @@ _Z95 = 1.6448536269514722  # standard normal quantile at 0.95
 
 
 class _Base(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
     floor: float | None = Field(None, description="draws below this are raised to it")
     cap: float | None = Field(None, description="draws above this are lowered to it")
 

@@ -6,6 +6,7 @@ offending value and what is allowed; the CLI prints it without a traceback.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -13,8 +14,10 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
+from sim.scenario.bounded_yaml import YamlBoundError, read_bounded
 from sim.scenario.model import Scenario
 from sim.scenario.overrides import OverrideError, apply_overrides
+from sim.scenario.stdin import STDIN, stdin_scenario_path
 
 __all__ = ["ScenarioError", "load_scenario", "scenario_dir", "shipped_scenarios"]
 
@@ -35,7 +38,10 @@ def shipped_scenarios() -> Iterator[Path]:
 
 
 def resolve_path(name_or_path: str | Path) -> Path:
-    """A path as given, or the shipped scenario of that name (``release-peak``)."""
+    """A path as given, the shipped scenario of that name (``release-peak``), or ``-``: the
+    scenario read from standard input."""
+    if str(name_or_path) == STDIN:
+        return stdin_scenario_path()
     p = Path(name_or_path)
     if p.exists():
         return p
@@ -81,6 +87,19 @@ def format_validation_error(source: str, exc: ValidationError) -> str:
     return "\n".join(lines)
 
 
+def _non_finite(data: Any, path: str = "") -> str | None:
+    """The dotted path of the first NaN or infinity anywhere in the data (policy parameters and
+    sweep values too, which the model types loosely), or None."""
+    if isinstance(data, float) and not math.isfinite(data):
+        return path or "(top level)"
+    items = data.items() if isinstance(data, dict) else enumerate(data) if isinstance(data, list | tuple) else ()
+    for key, value in items:
+        found = _non_finite(value, f"{path}.{key}" if path else str(key))
+        if found is not None:
+            return found
+    return None
+
+
 def parse_scenario(data: Any, source: str, overrides: dict[str, Any] | None = None) -> Scenario:
     """Validate already-parsed YAML data (with overrides) into a Scenario."""
     if not isinstance(data, dict):
@@ -88,6 +107,9 @@ def parse_scenario(data: Any, source: str, overrides: dict[str, Any] | None = No
     try:
         if overrides:
             data = apply_overrides(data, overrides)
+        bad = _non_finite(data)
+        if bad is not None:
+            raise ScenarioError(f"{source}: {bad}: value is not a finite number; allowed: finite numbers")
         return Scenario.model_validate(data)
     except OverrideError as exc:
         raise ScenarioError(f"{source}: --set {exc}") from None
@@ -99,7 +121,9 @@ def load_scenario(path: str | Path, overrides: dict[str, Any] | None = None) -> 
     """Read, parse and validate a scenario file (or a shipped scenario's name)."""
     p = resolve_path(path)
     try:
-        data = yaml.safe_load(p.read_text(encoding="utf-8"))
+        data = read_bounded(p)
+    except YamlBoundError as exc:
+        raise ScenarioError(f"{p}: {exc}") from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" line {mark.line + 1}, column {mark.column + 1}" if mark else ""

@@ -41,9 +41,17 @@ DistField = Annotated[
     BeforeValidator(as_dist),
 ]
 
+# What one machine can run (the simulator holds per-agent and per-identity arrays in memory;
+# 5 M agents is ≈ 2 GB of records): a scenario beyond these is refused with the limit named.
+MAX_IDENTITIES = 1_000_000  # accounts, IPs or persons of one crew
+MAX_AGENTS = 5_000_000  # patients + bot lanes, all groups
+MAX_SLOTS = 5_000_000  # all sessions' capacity
+MAX_HORIZON_S = 7 * 86_400.0
+MAX_GROUPS = 1_000  # departments, sessions per department, patient segments, crews, gate lines
+
 
 class _Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True, allow_inf_nan=False)
 
 
 class Session(_Frozen):
@@ -63,14 +71,14 @@ class Department(_Frozen):
     id: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")
     hospital: str = "h1"
     level: Literal["general", "expert"] = "expert"
-    sessions: tuple[Session, ...] = Field(min_length=1)
+    sessions: tuple[Session, ...] = Field(min_length=1, max_length=MAX_GROUPS)
     release_offset_s: float = Field(0.0, description="added to each session's offset (staggering)")
 
 
 class Supply(_Frozen):
     """What is released: departments and their sessions."""
 
-    departments: tuple[Department, ...] = Field(min_length=1)
+    departments: tuple[Department, ...] = Field(min_length=1, max_length=MAX_GROUPS)
 
     @model_validator(mode="after")
     def _unique_ids(self) -> Supply:
@@ -103,8 +111,10 @@ class Release(_Frozen):
 class Horizon(_Frozen):
     """The simulated window around T0."""
 
-    before_s: float = Field(120.0, ge=0)
-    after_s: float = Field(1800.0, gt=0)
+    # a week either side: the simulator steps every agent through the window, and a load run
+    # plays it in real time (bound chosen by us, far above any release rush)
+    before_s: float = Field(120.0, ge=0, le=MAX_HORIZON_S)
+    after_s: float = Field(1800.0, gt=0, le=MAX_HORIZON_S)
 
 
 class CaptchaSkill(_Frozen):
@@ -260,9 +270,9 @@ class BotCrew(_Frozen):
         description="keep firing during the rush and pay the holds afterwards (within the hold "
         "TTL) instead of paying each hold before the next shot",
     )
-    accounts: int = Field(ge=1)
-    ips: int = Field(ge=1)
-    persons: int = Field(ge=1)
+    accounts: int = Field(ge=1, le=MAX_IDENTITIES)
+    ips: int = Field(ge=1, le=MAX_IDENTITIES)
+    persons: int = Field(ge=1, le=MAX_IDENTITIES)
     start_s: float = Field(-1.0, description="when the plug-in starts firing, relative to T0")
     rtt_ms: DistField = Field(default_factory=lambda: Const(value=20.0))
     pay_s: DistField = Field(default_factory=lambda: Const(value=0.5))
@@ -353,18 +363,19 @@ class Scenario(_Frozen):
     horizon: Horizon = Field(default_factory=Horizon)
     supply: Supply
     release: Release = Field(default_factory=Release)
-    patients: tuple[PatientSegment, ...] = Field(min_length=1)
-    bots: tuple[BotCrew, ...] = ()
+    patients: tuple[PatientSegment, ...] = Field(min_length=1, max_length=MAX_GROUPS)
+    bots: tuple[BotCrew, ...] = Field((), max_length=MAX_GROUPS)
     service: ServiceModel = Field(default_factory=ServiceModel)
     policies: StackField = Field(default_factory=lambda: (PolicySpec(name="fcfs"),))
-    compare: tuple[StackField, ...] = ()
+    compare: tuple[StackField, ...] = Field((), max_length=100)
     sweep: dict[str, tuple[Any, ...] | dict[str, dict[str, Any]]] = Field(
         default_factory=dict,
         description="slotgrab compare: dotted path → values, e.g. {bots.0.markup: [5, 20]}, or "
         "a name → named options that set several paths, e.g. {timing: {unified: {}, "
         "staggered: {supply.departments.1.release_offset_s: 3600}}}",
     )
-    gates: dict[str, tuple[str, ...]] = Field(default_factory=dict)
+    gates: dict[str, Annotated[tuple[str, ...], Field(max_length=MAX_GROUPS)]] = Field(
+        default_factory=dict, max_length=100)
     attack: AttackSettings | None = Field(
         None, description="slotgrab attack: the crew's search space, budget and prices (sim/scenario/attack.py)")
 
@@ -401,6 +412,20 @@ class Scenario(_Frozen):
                                  f"allowed: {sorted(known)}")
         return self
 
+    @model_validator(mode="after")
+    def _fits_one_machine(self) -> Scenario:
+        agents = self.patient_count + sum(c.devices * (c.lanes + c.lanes_spread) for c in self.bots)
+        if agents > MAX_AGENTS:
+            raise ValueError(f"{agents:,} agents (patients + bot devices × lanes) is more than one "
+                             f"machine runs; allowed: at most {MAX_AGENTS:,}")
+        identities = sum(c.accounts + c.ips + c.persons for c in self.bots)
+        if identities > MAX_AGENTS:
+            raise ValueError(f"{identities:,} bot identities (accounts + ips + persons) is more than "
+                             f"one machine runs; allowed: at most {MAX_AGENTS:,}")
+        if self.capacity > MAX_SLOTS:
+            raise ValueError(f"{self.capacity:,} slots in all sessions; allowed: at most {MAX_SLOTS:,}")
+        return self
+
     def department_of(self, group: PatientSegment | BotCrew) -> Department:
         """The department a patient segment or crew goes for (default: the first one)."""
         if group.department is None:
@@ -425,6 +450,11 @@ class Scenario(_Frozen):
     def patient_count(self) -> int:
         """Total patients over all segments."""
         return sum(p.count for p in self.patients)
+
+    @property
+    def capacities(self) -> dict[str, int]:
+        """Session id → its slots (the invariant checks and the slot metrics need it)."""
+        return {s.id: s.capacity for d in self.supply.departments for s in d.sessions}
 
     @property
     def capacity(self) -> int:

@@ -15,6 +15,8 @@ from typing import Any
 
 import yaml
 
+from sim.scenario.bounded_yaml import YamlBoundError, parse_bounded, read_bounded
+
 __all__ = ["OverrideError", "apply_overrides", "parse_set_options", "read_overrides_file"]
 
 _NAME_KEYS = ("segment", "crew", "id", "name")
@@ -36,7 +38,9 @@ def parse_set_options(options: list[str] | tuple[str, ...]) -> dict[str, Any]:
         if not sep or not path.strip():
             raise OverrideError(f"--set {opt!r}: expected PATH=VALUE, e.g. service.workers=4")
         try:
-            out[path.strip()] = yaml.safe_load(raw) if raw.strip() else ""
+            out[path.strip()] = parse_bounded(raw) if raw.strip() else ""
+        except YamlBoundError as exc:
+            raise OverrideError(f"--set {path.strip()}: value {exc}") from None
         except yaml.YAMLError as exc:
             raise OverrideError(f"--set {opt!r}: value is not valid YAML ({exc})") from None
     return out
@@ -49,10 +53,10 @@ def read_overrides_file(path: Path) -> dict[str, Any]:
         if path.stat().st_size > _MAX_FILE_BYTES:
             raise OverrideError(f"{where}: larger than {_MAX_FILE_BYTES} bytes; "
                                 "an overrides file is a mapping of a few paths")
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = read_bounded(path)
     except OSError as exc:
         raise OverrideError(f"{where}: cannot read the file ({exc.strerror})") from None
-    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+    except (yaml.YAMLError, YamlBoundError) as exc:
         raise OverrideError(f"{where}: not valid YAML ({exc})") from None
     if not isinstance(data, dict) or not all(isinstance(k, str) and k for k in data):
         raise OverrideError(f"{where}: expected a mapping of dotted paths to values, e.g. 'bots.plugin.devices: 8'")

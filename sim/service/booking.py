@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from sim.domain.port import Hold, LedgerPort
+from sim.domain.port import LedgerPort, hold_body
 from sim.policies.base import Request
 from sim.policies.stack import PolicyStack
 from sim.policies.store import StateStore
@@ -29,11 +29,6 @@ class Reply:
     body: dict[str, Any] = field(default_factory=dict)
     retry_after: float | None = None
     delay_s: float = 0.0
-
-
-def _hold_body(h: Hold) -> dict[str, Any]:
-    return {"hold_id": h.hold_id, "session": h.session, "slot": h.slot, "state": h.state,
-            "expires_at": h.expires_at, "person": h.person}
 
 
 class BookingService:
@@ -93,18 +88,18 @@ class BookingService:
         if key is not None:
             known = self.store.get(f"idem:{req.account}:{key}")
             if known is not None:
-                return Reply("ok", _hold_body(self.ledger.holds[known]))
+                return Reply("ok", hold_body(self.ledger.holds[known]))
         result = self.ledger.hold(str(req.args.get("session")), req.person, req.account, now, self.hold_ttl)
         if isinstance(result, str):
             return Reply(result)
         if key is not None:
             self.store.put(f"idem:{req.account}:{key}", result.hold_id)
-        return Reply("ok", _hold_body(result))
+        return Reply("ok", hold_body(result))
 
     def _confirm(self, req: Request, now: float) -> Reply:
         result = self.ledger.confirm(int(req.args.get("hold", -1)), req.account, now)
-        return Reply(result) if isinstance(result, str) else Reply("ok", _hold_body(result))
+        return Reply(result) if isinstance(result, str) else Reply("ok", hold_body(result))
 
     def _cancel(self, req: Request, now: float) -> Reply:
         result = self.ledger.cancel(int(req.args.get("hold", -1)), req.account, now)
-        return Reply(result) if isinstance(result, str) else Reply("ok", _hold_body(result))
+        return Reply(result) if isinstance(result, str) else Reply("ok", hold_body(result))

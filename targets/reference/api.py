@@ -16,6 +16,7 @@ from fastapi import Request as HttpRequest
 from starlette.responses import Response
 
 from sim.domain.contract import OPS
+from sim.domain.port import hold_body
 from sim.policies.base import Request
 from targets.reference.bodies import (
     ID_MAX,
@@ -31,7 +32,6 @@ from targets.reference.bodies import (
     validate,
 )
 from targets.reference.errors import ApiError, answer
-from targets.reference.ledger import Hold
 from targets.reference.openapi_doc import ACCOUNT, ANY_OP, responses
 from targets.reference.service import Service
 from targets.reference.wire import OP_NAME, bearer, client_ip
@@ -39,11 +39,6 @@ from targets.reference.wire import OP_NAME, bearer, client_ip
 __all__ = ["build_router", "perform", "perform_core"]
 
 _HOLD_ID = Path(ge=1, le=ID_MAX)
-
-
-def _hold_json(h: Hold) -> dict[str, Any]:
-    return {"hold_id": h.hold_id, "session": h.session, "slot": h.slot, "state": h.state,
-            "expires_at": h.expires_at, "person": h.person}
 
 
 def _raw_args(headers: Mapping[str, str], data: dict[str, Any], extra: dict[str, Any] | None) -> dict[str, Any]:
@@ -144,14 +139,14 @@ def build_router(svc: Service) -> APIRouter:
         h = await svc.call(loaded.ledger.holds.get, hold_id) if loaded else None
         if h is None or h.account != account:
             raise ApiError("not_found", f"no hold {hold_id} of yours")
-        return answer("ok", _hold_json(h))
+        return answer("ok", hold_body(h))
 
     @r.get("/bookings", summary="All your own holds and bookings", responses=responses((200, 401)))
     async def bookings(request: HttpRequest) -> Response:
         account = svc.account_of(bearer(request.headers))
         loaded = svc.runtime.loaded
         holds = await svc.call(loaded.ledger.holds_of_account, account) if loaded else []
-        return answer("ok", {"holds": [_hold_json(h) for h in holds]})
+        return answer("ok", {"holds": [hold_body(h) for h in holds]})
 
     @r.post("/accounts", summary="Register an account with its persons", openapi_extra=body_doc(register_model),
             responses=responses(ACCOUNT))

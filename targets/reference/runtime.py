@@ -37,7 +37,7 @@ __all__ = ["Loaded", "NotLoaded", "Runtime"]
 
 
 class NotLoaded(Exception):
-    """No scenario is loaded yet (``POST /v1/admin/load`` or ``slotgrab serve --scenario``)."""
+    """No scenario is loaded yet (``POST /v1/admin/load`` or ``slotgrab serve FILE``)."""
 
 
 @dataclass(slots=True)
@@ -101,7 +101,7 @@ class Runtime:
         :class:`NotLoaded` if none."""
         loaded = self.loaded if self.db.single_process else self._refresh(generation)
         if loaded is None:
-            raise NotLoaded("no scenario is loaded: POST /v1/admin/load or `slotgrab serve --scenario FILE`")
+            raise NotLoaded("no scenario is loaded: POST /v1/admin/load or `slotgrab serve FILE`")
         return loaded
 
     def _put_meta(self, key: str, value: str) -> None:

@@ -223,3 +223,70 @@ def test_long_policy_labels_are_wrapped_not_squeezing_the_bars() -> None:
     fig = comparison_figure({label: [{"bot_share": 0.5}], "fcfs": [{"bot_share": 0.9}]})
     ticks = [t.get_text() for t in fig.figure.axes[0].get_yticklabels()]
     assert ticks == ["fcfs", wrapped]
+
+
+def test_slot_share_figure_adds_up_and_keeps_intervals_inside_0_100(samples: dict[str, list[dict[str, float]]]) -> None:
+    from reports.slot_shares import slot_groups, slot_share_figure
+
+    fig = slot_share_figure(samples)
+    check_frame(fig)
+    share, tried = fig.figure.axes
+    assert share.get_xlim() == (0.0, 100.0) and share.get_xlabel() == "share of released slots (%)"
+    groups = set(legend_texts(share))
+    assert {"patients: elderly", "patients: mobile", "bots", "via resale", "unused"} == groups
+    for policy in POLICIES:
+        parts = slot_groups(samples[policy])
+        assert sum(parts.values()) == pytest.approx(1.0)
+        confirmed = np.mean([r["slots_confirmed"] for r in samples[policy]])
+        released = np.mean([r["slots_released"] for r in samples[policy]])
+        assert parts["bots"] == pytest.approx(np.mean([r["bot_share"] for r in samples[policy]]) * confirmed / released)
+    assert tried.get_ylabel() == "patients who tried with a slot (%)"
+    assert tried.get_ylim()[0] >= 0 and tried.get_ylim()[1] <= 100
+    for bar in tried.collections:  # CI whiskers
+        for seg in bar.get_segments():
+            assert seg[:, 1].min() >= 0.0 and seg[:, 1].max() <= 100.0
+
+
+def test_share_panels_never_go_below_0_or_beyond_100() -> None:
+    samples = {"A": [{"bot_share": v, "slots_confirmed": 30.0} for v in (0.0, 0.0, 1 / 30)],
+               "B": [{"bot_share": v, "slots_confirmed": 30.0} for v in (1.0, 1.0, 29 / 30)]}
+    ax = comparison_figure(samples).figure.axes[0]
+    lo, hi = ax.get_xlim()
+    assert lo == 0.0 and hi <= 100.0
+    for whisker in ax.collections:
+        for seg in whisker.get_segments():
+            assert seg[:, 0].min() >= 0.0 and seg[:, 0].max() <= 100.0
+
+
+def test_break_even_chart_marks_the_scalpers_markup() -> None:
+    samples = {p: [{"scalper_profit": 100.0 * i, "break_even_markup": 2.0 + i} for i in range(3)] for p in POLICIES}
+    fig = scalper_figure(samples, markup=20.0)
+    even = fig.figure.axes[1]
+    line = labelled_lines(even)["scalpers' markup (×20)"]
+    assert list(line.get_xdata()) == [20.0, 20.0]
+    assert even.get_xlim()[1] >= 20.0 and "scalpers' markup (×20)" in legend_texts(even)
+
+
+def test_twin_folder_figure_has_no_empty_panel() -> None:
+    from reports.stats import Estimate
+
+    sim = {"bot_share": Estimate(0.9, 0.85, 0.95, ())}
+    fig = twin_figure(sim, {"bot_share": 0.5})
+    assert len(fig.figure.axes) == 1
+    assert any("outside CI" in t.get_text() for t in fig.figure.axes[0].texts)
+
+
+def test_svg_is_text_with_titles_and_file_names_are_safe(samples: dict[str, list[dict[str, float]]]) -> None:
+    fig = comparison_figure(samples)
+    fig.key = "timeline-simulator-rate_limit(key=ip)"
+    svg = fig.svg()
+    assert svg.startswith("<svg") and "Bot share of slots (lower is better)" in svg
+    assert fig.file_stem == "timeline-simulator-rate_limit_key_ip_"
+
+
+def test_twin_share_axis_stops_at_100() -> None:
+    from reports.stats import Estimate
+
+    sim = {"bot_share": Estimate(0.97, 0.9, 1.0, ()), "patient_success": Estimate(0.01, 0.005, 0.015, ())}
+    ax = twin_figure(sim, {"bot_share": 0.95, "patient_success": 0.01}).figure.axes[0]
+    assert ax.get_xlim() == (0.0, 100.0)

@@ -12,6 +12,8 @@
 - :mod:`~sim.drivers.load.harness` — one load run end to end (provision, play, export, judge);
 - :mod:`~sim.drivers.load.target` — the target: a URL, or a reference/naive service started
   on a free 127.0.0.1 port and stopped after;
+- :mod:`~sim.drivers.load.stopping` — stopping a run early (target not there or gone, Ctrl-C)
+  and marking its run folder incomplete; no Locust;
 - :mod:`~sim.drivers.load.truth` — outcome metrics and invariants from the target's state;
 - :mod:`~sim.drivers.load.calibration` — per-operation service times at low load, fitted as
   the scenario's ``service:`` block (no Locust).

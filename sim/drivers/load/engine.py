@@ -33,7 +33,9 @@ from sim.agents.actions import Call, Outcome, Response
 from sim.agents.spec import AgentSpec
 from sim.drivers.adapter import Answer
 from sim.drivers.hold_ids import hold_key
+from sim.drivers.load.live_stats import LiveStats
 from sim.drivers.load.plan import LoadPlan, window
+from sim.drivers.load.stopping import ConnectionWatch
 from sim.drivers.stepping import CUT, Tally, next_action, record_outcome
 from sim.records import Columns, OutcomeLog, RequestLog
 
@@ -66,6 +68,7 @@ class ShardRun:
         self.outcomes = OutcomeLog()
         self.starts = StartLog()
         self.acknowledged: list[int] = []
+        self.acknowledged_to: list[int] = []  # the person each acknowledged hold is for
         self.errors: list[str] = []
         self.t0_wall = 0.0
         self.on_start: list[Callable[[float], None]] = []  # told T0 (the adapter's begin)
@@ -73,6 +76,9 @@ class ShardRun:
         self.done = Event()
         self.finished = 0
         self.warmed = 0  # users whose connection is open (they sent the adapter's warm-up)
+        self.watch = ConnectionWatch()
+        self.stopped: str | None = None  # why the shard stopped early (None: it ran to the end)
+        self.live: LiveStats | None = None  # running totals for a live view, if one watches
         if self.size == 0:
             self.done.set()
 
@@ -96,8 +102,15 @@ class ShardRun:
 
     # ---- agents ---------------------------------------------------------------------------
     def next_agent(self) -> AgentSpec | None:
-        """The next agent due to start, or None when the shard has no more."""
-        return self.queue.popleft() if self.queue else None
+        """The next agent due to start, or None when the shard has no more (or has stopped)."""
+        return self.queue.popleft() if self.queue and self.stopped is None else None
+
+    def stop(self, reason: str) -> None:
+        """End the shard early (target gone, Ctrl-C): start no more agents; the records so far
+        are what the run keeps."""
+        if self.stopped is None:
+            self.stopped = reason
+        self.done.set()
 
     def play(self, spec: AgentSpec, send: Send) -> None:
         """Run one agent from its planned start to its outcome (or the end of the horizon)."""
@@ -118,6 +131,8 @@ class ShardRun:
             record_outcome(self.outcomes, spec.agent, outcome, t_end, tally)
         finally:
             self.finished += 1
+            if self.live is not None:
+                self.live.agent_finished()
             if self.finished >= self.size:
                 self.done.set()
 
@@ -143,6 +158,8 @@ class ShardRun:
         if half_rtt > 0:  # the agent's network, as the simulator models it: on the way there …
             gevent.sleep(half_rtt)
         answer = send(call)
+        if self.watch.saw(answer.code):
+            self.stop(self.watch.reason())
         if half_rtt > 0:  # … and back
             gevent.sleep(half_rtt)
         t_done = self.now()
@@ -152,8 +169,11 @@ class ShardRun:
         self.requests.append(
             spec.agent, call.op, planned, t_sent, float("nan"), float("nan"), t_done, code
         )
+        if self.live is not None:
+            self.live.record(spec.role, call.op, planned, t_sent, t_done, code)
         if call.op == "confirm" and code == "ok":
             self.acknowledged.append(hold_key(call.args.get("hold")))
+            self.acknowledged_to.append(_person_of(spec, call))
         return Response(
             code, answer.body if code == answer.code else {}, t_done, answer.retry_after
         )
@@ -170,8 +190,16 @@ class ShardRun:
             "outcomes": columns_to_message(self.outcomes),
             "starts": columns_to_message(self.starts),
             "acknowledged": list(self.acknowledged),
+            "acknowledged_to": list(self.acknowledged_to),
             "errors": self.errors[:20],
+            "stopped": self.stopped,
         }
+
+
+def _person_of(spec: AgentSpec, call: Call) -> int:
+    """The person a call books for: its ``person`` argument, else the agent's own person."""
+    person = call.args.get("person", spec.persons[0] if spec.persons else -1)
+    return int(person) if isinstance(person, int) or str(person).lstrip("-").isdigit() else -1
 
 
 def columns_to_message(log: Columns) -> dict[str, list[Any]]:

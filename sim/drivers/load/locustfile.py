@@ -10,14 +10,18 @@ workers::
 
 Protocol (Locust custom messages, master → worker unless noted):
 
+- worker → master ``slotgrab_hello`` ``{}`` once its handlers are registered (Locust's own
+  ``client_ready`` comes earlier, before the locustfile's init event);
 - ``slotgrab_plan`` ``{plan, shards, index, first}``: build the population, keep shard
   ``index`` of ``shards``; the worker answers ``slotgrab_ready`` ``{index, agents}``;
 - then the master starts the users (Locust spawns them); each opens its connection with the
   adapter's warm-up request and the worker reports ``slotgrab_warm`` ``{index, warmed}``;
 - when every user is warm, the master sends ``slotgrab_go`` ``{t0_wall}``: T0 on the wall
   clock, the same for every worker;
-- workers send ``slotgrab_progress`` every half second and ``slotgrab_records`` (their records)
-  when every agent of their shard has ended.
+- workers send ``slotgrab_progress`` and ``slotgrab_live`` (the answers since the last one, for
+  the live view) every half second, and ``slotgrab_records`` (their records)
+  when every agent of their shard has ended, or when their shard stopped early (the target
+  is gone; or ``slotgrab_stop`` ``{reason}`` from the master, on Ctrl-C or another worker's stop).
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ import locust  # first import: gevent monkey-patching
 # isort: split
 
 import json
+import sys
 from typing import Any
 
 import gevent
@@ -45,6 +50,7 @@ from sim.drivers.adapter import (
 )
 from sim.drivers.adapter_loader import load_adapter
 from sim.drivers.load.engine import ShardRun
+from sim.drivers.load.live_stats import LiveStats
 from sim.drivers.load.plan import LoadPlan, shard_of
 
 __all__ = ["AgentUser", "attach_shard", "locust"]
@@ -146,6 +152,7 @@ def _on_plan(environment: Environment, msg: Any, **_: Any) -> None:
     agents = plan.population().agents
     mine = shard_of(agents, plan.streams(), int(data["shards"]), int(data["index"]))
     shard = ShardRun(plan, mine, first=float(data["first"]))
+    shard.live = LiveStats()  # rows go to the master's live view (slotgrab_live)
     attach_shard(environment, plan, shard)
     assert environment.runner is not None
     environment.runner.send_message("slotgrab_ready", {"index": data["index"], "agents": len(mine)})
@@ -177,7 +184,27 @@ def _report(environment: Environment, shard: ShardRun) -> None:
     index = getattr(runner, "worker_index", 0)
     while not shard.done.wait(timeout=PROGRESS_EVERY_S):
         runner.send_message("slotgrab_progress", {"index": index, **shard.progress()})
+        _send_live(runner, shard)
+    _send_live(runner, shard)
     runner.send_message("slotgrab_records", {"index": index, **shard.to_message()})
+
+
+def _on_stop(environment: Environment, msg: Any, **_: Any) -> None:
+    shard: ShardRun | None = getattr(environment, _SHARD, None)
+    if shard is not None:  # the shard sends what it gathered (see _report)
+        shard.stop(str(msg.data["reason"]))
+
+
+def _send_live(runner: Any, shard: ShardRun) -> None:
+    if shard.live is not None:
+        runner.send_message("slotgrab_live", shard.live.drain())
+
+
+REFUSAL = (
+    "this locustfile only runs as a worker of `slotgrab load` (it needs the master's plan): "
+    "run `slotgrab load SCENARIO [--processes N] [--web-ui]`, or "
+    "`locust -f locustfile.py --worker --master-host HOST` for `slotgrab load --processes 0`"
+)
 
 
 @events.init.add_listener
@@ -185,3 +212,10 @@ def _on_init(environment: Environment, **_: Any) -> None:
     if isinstance(environment.runner, WorkerRunner):
         environment.runner.register_message("slotgrab_plan", _on_plan)
         environment.runner.register_message("slotgrab_go", _on_go)
+        environment.runner.register_message("slotgrab_stop", _on_stop)
+        environment.runner.send_message("slotgrab_hello", {})  # now the plan can come
+        return
+    # `locust -f locustfile.py` on its own (the init event fires only from locust's command
+    # line, never in slotgrab's library use): without a plan the users have nothing to play
+    sys.stderr.write(f"slotgrab: {REFUSAL}\n")
+    sys.exit(2)

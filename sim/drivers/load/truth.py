@@ -63,7 +63,7 @@ def hold_id_table(events: Iterable[dict[str, Any]]) -> dict[str, list[Any]]:
 
 def capacities_of(sc: Scenario) -> dict[str, int]:
     """Session id → slots."""
-    return {s.id: s.capacity for d in sc.supply.departments for s in d.sessions}
+    return sc.capacities
 
 
 def judge(records: RunRecords, sc: Scenario, acknowledged: Iterable[int]) -> list[Violation]:

@@ -61,6 +61,8 @@ def test_compare_writes_its_report_by_default_and_prints_its_path(runner: CliRun
     html = out / "report.html"
     assert f"report: {html}" in res.output.replace("\n", "")
     assert "<img" in html.read_text() and "captcha" in (out / "report.md").read_text()
+    assert "markup:" in (out / "scenario.yaml").read_text()  # the report shows it; break-even needs the markup
+    assert "Verdict:" in html.read_text()
 
 
 def test_policy_option_replaces_the_compare_list(runner: CliRunner, tiny_file: Path,

@@ -26,7 +26,10 @@ def test_demo_small(runner: CliRunner, tmp_path: Path) -> None:
     loads = sorted(p.name for p in (out / "load").iterdir())
     assert "fcfs" in loads and all((out / "load" / p / "meta.json").exists() for p in loads)
     html = (out / "report.html").read_text(encoding="utf-8")
-    assert len(re.findall(r'<img src="data:image/png;base64,', html)) >= 6
+    assert len(re.findall(r'<img src="data:image/svg\+xml;base64,', html)) >= 6
+    assert (out / "figures" / "comparison.svg").exists() and (out / "figures" / "comparison.png").exists()
+    verdict = next(ln for ln in result.output.splitlines() if ln.startswith("• "))
+    assert verdict.startswith(("• Verdict:", "• No verdict:"))  # the terminal says what the report decides
     assert "Load run — fcfs" in html and "Incomplete" not in html
     rows = [ln for ln in result.output.splitlines() if ln.startswith("│ load")]
     assert len(rows) == len(loads)

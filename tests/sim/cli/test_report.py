@@ -37,7 +37,7 @@ def run_dir(runner: CliRunner, tmp_path_factory: pytest.TempPathFactory) -> Path
 
 def test_simulate_writes_its_report(run_dir: Path) -> None:
     html = (run_dir / "report.html").read_text(encoding="utf-8")
-    assert "slotgrab report — tiny-report" in html and "data:image/png;base64," in html
+    assert "slotgrab report — tiny-report" in html and "data:image/svg+xml;base64," in html
     assert (run_dir / "report.md").exists()
 
 

@@ -44,3 +44,5 @@ def test_twin_writes_its_report_by_default_and_prints_its_path(
     assert (out / "twin.json").exists() and "<img" in html.read_text()
     summary = (out / "report.md").read_text()
     assert "simulated mean" in summary and "load run" in summary and "Patient success" in summary
+    assert (out / "scenario.yaml").exists()  # the twin folder keeps what it simulated and load-tested
+    assert "The simulator does not reproduce" in summary or "The calibrated simulator reproduces" in summary

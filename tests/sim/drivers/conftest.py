@@ -17,10 +17,11 @@ STUB = Path(__file__).with_name("stub_target.py")
 
 @pytest.fixture
 def stub_target() -> Iterator[object]:
-    """A factory: ``stub_target(stall_s=…, stall_nth=…)`` → base URL of a stub on 127.0.0.1."""
+    """A factory: ``stub_target(stall_s=…, stall_nth=…, lose_acks=…, die_after_s=…)`` → base URL
+    of a stub on 127.0.0.1."""
     procs: list[subprocess.Popen[bytes]] = []
 
-    def start(stall_s: float = 0.0, stall_nth: int = 0) -> str:
+    def start(stall_s: float = 0.0, stall_nth: int = 0, lose_acks: int = 0, die_after_s: float = 0.0) -> str:
         port = free_port()
         p = subprocess.Popen(
             [
@@ -32,6 +33,10 @@ def stub_target() -> Iterator[object]:
                 str(stall_s),
                 "--stall-nth",
                 str(stall_nth),
+                "--lose-acks",
+                str(lose_acks),
+                "--die-after-s",
+                str(die_after_s),
             ],
             stderr=subprocess.DEVNULL,
         )
@@ -42,5 +47,6 @@ def stub_target() -> Iterator[object]:
 
     yield start
     for p in procs:
-        p.terminate()
+        if p.poll() is None:
+            p.terminate()
         p.wait(timeout=10)

@@ -4,6 +4,11 @@ It runs the simulator's own ``BookingService`` on an in-memory ledger in one asy
 (so it cannot overbook), and can stall deliberately: ``--stall-s S --stall-nth N`` makes the
 N-th operation (1-based) answer S seconds late without blocking the others.
 
+It can also misbehave on purpose: ``--lose-acks N`` leaves the first N confirmed holds out of
+its export (their confirmations were acknowledged: a target that loses acknowledged holds), and
+``--die-after-s S`` exits abruptly S seconds after a scenario is loaded (a target that dies
+mid-run).
+
 Run: ``python tests/sim/drivers/stub_target.py --port P [--stall-s 1 --stall-nth 5]``.
 """
 
@@ -11,6 +16,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
+import threading
 import time
 from typing import Any
 
@@ -38,7 +45,19 @@ class _State:
         self.ops = 0
 
 
-def create_app(stall_s: float = 0.0, stall_nth: int = 0) -> FastAPI:
+def _lost(rows: list[dict[str, Any]], n: int) -> list[dict[str, Any]]:
+    """``rows`` without every event of the first ``n`` confirmed holds."""
+    confirmed = [r["hold_id"] for r in rows if r["event"] == "confirm"][:n]
+    return [r for r in rows if r["hold_id"] not in set(confirmed)]
+
+
+def _die_in(seconds: float) -> None:
+    """Exit the whole process abruptly (no shutdown, connections reset) after ``seconds``."""
+    threading.Timer(seconds, lambda: os._exit(3)).start()
+
+
+def create_app(stall_s: float = 0.0, stall_nth: int = 0, lose_acks: int = 0,
+               die_after_s: float = 0.0) -> FastAPI:
     """The stub app."""
     app = FastAPI()
     st = _State()
@@ -70,6 +89,8 @@ def create_app(stall_s: float = 0.0, stall_nth: int = 0) -> FastAPI:
             )
 
         st.service = BookingService(sc, ledger, PolicyStack.build(sc.policies, ctx), store)
+        if die_after_s:
+            _die_in(die_after_s)
         return {"code": "ok", "t0": st.t0}
 
     @app.post("/v1/admin/accounts")
@@ -85,7 +106,7 @@ def create_app(stall_s: float = 0.0, stall_nth: int = 0) -> FastAPI:
         st.service.ledger.advance(time.time() - st.t0)
         cols = {n: list(st.events.column(n)) for n, _ in EventLog.SCHEMA}
         rows = [dict(zip(cols, vals, strict=True)) for vals in zip(*cols.values(), strict=True)]
-        return {"code": "ok", "events": rows}
+        return {"code": "ok", "events": _lost(rows, lose_acks)}
 
     @app.post("/v1/ops/{op}")
     async def ops(op: str, request: Request) -> JSONResponse:
@@ -112,9 +133,11 @@ def main() -> None:
     ap.add_argument("--port", type=int, required=True)
     ap.add_argument("--stall-s", type=float, default=0.0)
     ap.add_argument("--stall-nth", type=int, default=0)
+    ap.add_argument("--lose-acks", type=int, default=0)
+    ap.add_argument("--die-after-s", type=float, default=0.0)
     a = ap.parse_args()
     uvicorn.run(
-        create_app(a.stall_s, a.stall_nth),
+        create_app(a.stall_s, a.stall_nth, a.lose_acks, a.die_after_s),
         host="127.0.0.1",
         port=a.port,
         log_level="warning",
