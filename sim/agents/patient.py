@@ -318,7 +318,8 @@ def patient(spec: AgentSpec, rng: np.random.Generator) -> AgentScript:
         else:
             target, direct = direct, None
         if h is None:
-            yield Wait(spec.reaction, "react")
+            click = spec.reaction * seg.reaction_noise.draw(rng) + seg.jitter_ms.draw(rng) / 1000.0
+            yield Wait(click, "react")
             h = yield from _send(v, "hold", {"session": target})
             if h.code == "lottery" and not v.entered_lottery:
                 h = yield from _lottery(v)

@@ -150,6 +150,12 @@ class PatientSegment(_Frozen):
         default_factory=lambda: LogNormal(dist="lognormal", median=0.27, p95=0.6, floor=0.1),
         description="from seeing bookable slots to pressing 'book'",
     )
+    reaction_noise: DistField = Field(
+        default_factory=lambda: LogNormal(dist="lognormal", median=1.0, p95=1.3),
+        description="each click's reaction is the patient's own (reaction_s, a trait) times this "
+        "draw: the same person is not equally fast every time (assumption: within-person "
+        "spread of simple reaction times ≈ 15 %)",
+    )
     think_s: DistField = Field(
         default_factory=lambda: LogNormal(dist="lognormal", median=2.0, p95=6.0),
         description="pause before a retry or refresh",
@@ -159,6 +165,11 @@ class PatientSegment(_Frozen):
         description="from a hold to confirming payment",
     )
     rtt_ms: DistField = Field(default_factory=lambda: Const(value=60.0), description="network RTT")
+    jitter_ms: DistField = Field(
+        default_factory=lambda: LogNormal(dist="lognormal", median=10.0, p95=60.0),
+        description="extra network delay of each click (hold) on top of the RTT: mobile links "
+        "jitter by tens of ms from one request to the next (assumption)",
+    )
     poll_jitter_s: DistField = Field(
         default_factory=lambda: LogNormal(dist="lognormal", median=2.0, p95=15.0),
         description="added to every Retry-After a patient waits out (queue ticket, lottery "

@@ -62,6 +62,8 @@ TWINS = {
             "count": 2,
             "arrival_s": -5.0,
             "reaction_s": 0.3,
+            "reaction_noise": 1.0,  # no per-click variation and no jitter: an exact tie
+            "jitter_ms": 0.0,
             "rtt_ms": 50.0,
             "retries": 0,
             "patience_s": 60,
