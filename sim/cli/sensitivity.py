@@ -28,7 +28,7 @@ from rich.table import Table
 from sim.cli.errors import UsageError, user_errors
 from sim.cli.progress_bar import progress_bar
 from sim.cli.run_report import report_option
-from sim.experiments.rundir import default_run_dir
+from sim.experiments.rundir import run_folder
 from sim.experiments.sensitivity import (
     DEFAULT_N,
     OUTPUTS,
@@ -144,7 +144,7 @@ def sensitivity(
             summaries = run_design(sc, d, pool, lambda _j: bar.advance(task))
         result = analyze(d, summaries)
         elapsed = time.perf_counter() - t0
-        folder = out if out is not None else default_run_dir(f"{sc.name}-sensitivity")
+        folder = out if out is not None else run_folder(sc.name, "sensitivity")
         doc = _clean_nan(_document(sc, d, result, size, summaries, elapsed, jobs))
         try:
             _write(folder, sc, d, doc, result, summaries)

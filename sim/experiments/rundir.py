@@ -43,7 +43,7 @@ def default_run_dir(scenario: str, root: Path = Path("runs"), now: datetime | No
     return path
 
 
-RUN_KINDS = ("simulate", "compare", "load", "twin", "attack", "check-simulate", "check-load", "demo")
+RUN_KINDS = ("simulate", "compare", "load", "twin", "attack", "check-simulate", "check-load", "demo", "sensitivity")
 """The kinds of run folders the commands write (the middle part of their names)."""
 
 
