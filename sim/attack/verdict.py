@@ -61,7 +61,10 @@ def _ci(side: Mapping[str, Any], metric: str, scale: float, unit: str, digits: i
     mean = f"{s['mean'] * scale:,.{digits}f}{unit}"
     if s.get("ci_low") is None or s.get("ci_high") is None or s["ci_low"] == s["ci_high"]:
         return mean
-    return f"{mean} [{s['ci_low'] * scale:,.{digits}f}, {s['ci_high'] * scale:,.{digits}f}]"
+    lo, hi = s["ci_low"] * scale, s["ci_high"] * scale
+    if unit == " %":  # a share: the Student-t interval is cut to what a share can be
+        lo, hi = max(lo, 0.0), min(hi, 100.0)
+    return f"{mean} [{lo:,.{digits}f}, {hi:,.{digits}f}]"
 
 
 def _share(side: Mapping[str, Any]) -> str:
@@ -85,7 +88,7 @@ def _short(v: Any) -> str:
 
 def attack_conclusions(doc: Mapping[str, Any]) -> list[str]:
     """Plain sentences: what the search found, whether it pays, and how sure that is."""
-    crew, policy, metric = doc["crew"], doc["policy"], doc["metric"]
+    crew, policy = doc["crew"], doc["policy"]
     n = len(doc["trials"])
     k = doc["settings"]["confirm_seeds"]
     nominal, best = doc["nominal"], doc["best"]
@@ -103,7 +106,6 @@ def attack_conclusions(doc: Mapping[str, Any]) -> list[str]:
         out.append(f"That attack wins slots at a loss ({_profit(worst, crew)}/day): it does not pay.")
     if doc["objective"] == "profit":
         out.append(_profit_verdict(doc, policy, crew, n))
-    _ = metric
     return out
 
 
