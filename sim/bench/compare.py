@@ -10,9 +10,7 @@ summaries were identical to the sequential ones in every run.
 from __future__ import annotations
 
 import math
-import multiprocessing
 import time
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import typer
@@ -20,6 +18,7 @@ from rich.console import Console
 
 from sim.bench.measure import machine, spread, write_json
 from sim.cli.compare import parse_policy
+from sim.experiments.executors import cell_executor
 from sim.experiments.matrix import MatrixResult, Variant, run_matrix
 from sim.scenario.loader import load_scenario, resolve_path
 from sim.scenario.model import Scenario
@@ -43,13 +42,8 @@ def _timed(base: Scenario, variants: list[Variant], reps: list[int],
            workers: int) -> tuple[MatrixResult, float, float]:
     """(result, wall seconds, CPU seconds of this process) of one matrix run."""
     wall, cpu = time.perf_counter(), time.process_time()
-    if workers == 1:
-        result = run_matrix(base, variants, reps)
-    else:
-        ctx = multiprocessing.get_context("forkserver")
-        ctx.set_forkserver_preload(["sim.experiments.matrix"])
-        with ProcessPoolExecutor(workers, mp_context=ctx) as pool:
-            result = run_matrix(base, variants, reps, pool)
+    with cell_executor(workers) as (executor, _where):  # the same pool `compare` runs on
+        result = run_matrix(base, variants, reps, executor)
     return result, time.perf_counter() - wall, time.process_time() - cpu
 
 
