@@ -16,7 +16,7 @@ from typing import Any
 from sim.scenario.attack import AttackSettings, Dimension
 from sim.scenario.model import BotCrew, Scenario
 
-__all__ = ["Candidate", "crew_of", "fixed_cost", "make_candidate", "nominal_params"]
+__all__ = ["Candidate", "check_space", "crew_of", "fixed_cost", "make_candidate", "nominal_params"]
 
 _PRICE_FIELDS = (("device", "device_cost"), ("ip", "proxy_cost_per_ip"),
                  ("account", "account_cost"), ("person", "id_cost_per_person"))
@@ -80,6 +80,19 @@ def make_candidate(base: Scenario, settings: AttackSettings, params: Mapping[str
     sc = base.with_overrides(overrides) if overrides else base
     cost = fixed_cost(crew_of(sc, crew))
     return Candidate(dict(params), overrides, sc, cost, cost <= settings.budget)
+
+
+def check_space(base: Scenario, settings: AttackSettings) -> None:
+    """A ValueError naming the first dimension whose path is not a field of the crew."""
+    crew = crew_of(base, settings.crew)
+    for i, dim in enumerate(settings.space):
+        node: Any = crew
+        for step in dim.path.split("."):
+            fields = sorted(type(node).model_fields) if hasattr(type(node), "model_fields") else []
+            if step not in fields:
+                raise ValueError(f"attack.space.{i}.path: {dim.path!r} is not a field of crew "
+                                 f"{crew.crew!r}; allowed at {step!r}: {fields}")
+            node = getattr(node, step)
 
 
 def _nominal_value(crew: BotCrew, dim: Dimension) -> Any:

@@ -23,7 +23,7 @@ from typing import Any
 import optuna
 from pydantic import ValidationError
 
-from sim.attack.candidate import Candidate, crew_of, make_candidate, neighbour_params, nominal_params
+from sim.attack.candidate import Candidate, check_space, crew_of, make_candidate, neighbour_params, nominal_params
 from sim.experiments.aggregate import MetricStats, stats_of
 from sim.experiments.matrix import run_cell
 from sim.scenario.attack import AttackSettings, Dimension
@@ -253,6 +253,7 @@ def _fragment(base: Scenario, best: Confirmed) -> dict[str, Any]:
 def search_attack(base: Scenario, settings: AttackSettings, seed: int, executor: Executor | None = None,
                   on_cell: Callable[[], None] | None = None) -> AttackResult:
     """Search the crew's space against ``base``'s policy stack; see the module docstring."""
+    check_space(base, settings)
     run = cell_runner(executor, on_cell)
     search = _Search(base, settings, seed, run)
     nominal = make_candidate(base, settings, {})

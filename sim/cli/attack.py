@@ -19,7 +19,7 @@ from pydantic import ValidationError
 from rich.console import Console
 from rich.table import Table
 
-from sim.attack.candidate import crew_of
+from sim.attack.candidate import check_space
 from sim.attack.output import write_attack
 from sim.attack.search import cells_per_search, search_attack
 from sim.attack.verdict import attack_conclusions, attack_doc
@@ -98,7 +98,7 @@ def attack(
         settings = settings_for(base, budget=budget, objective=objective, trials=trials, seeds=seeds,
                                 confirm_seeds=confirm_seeds, crew=crew)
         try:
-            crew_of(base, settings.crew)
+            check_space(base, settings)
         except ValueError as exc:
             raise UsageError(str(exc)) from None
         folder = out if out is not None else run_folder(base.name, "attack")

@@ -58,3 +58,11 @@ def test_bad_dimensions_say_what_is_wrong(bad: dict[str, object]) -> None:
 def test_solver_choice_needs_a_preset() -> None:
     with pytest.raises(ValidationError, match="no solver preset"):
         AttackSettings(space=(Dimension(path="captcha.solver", choices=("ml", "gpu-farm")),))
+
+
+def test_a_space_path_that_is_not_a_crew_field_is_named(small_peak: Scenario) -> None:
+    from sim.attack.candidate import check_space
+
+    with pytest.raises(ValueError, match=r"attack.space.0.path: 'nosuch' is not a field of crew 'plugin'"):
+        check_space(small_peak, AttackSettings(space=(Dimension(path="nosuch", low=1, high=2),)))
+    check_space(small_peak, AttackSettings())  # the default space addresses real fields
