@@ -1,12 +1,15 @@
 """``slotgrab bench all``: every benchmark in one JSON document, with ratios comparable across runs.
 
-Each benchmark (``bench sim``, ``bench service``, ``bench load``) already measures its subject
-beside a reference in the same run (a bare SimPy loop, a trivial endpoint, ``wrk``) and reports
-ratios. This runs each one in its own process (so one benchmark's imports, pinning or gevent
-patching never touch another's), then writes::
+Each benchmark (``bench sim``, ``bench service``, ``bench load``, ``bench compare``) already
+measures its subject beside a reference in the same run (a bare SimPy loop, a trivial endpoint,
+``wrk``, the same matrix in one process) and reports ratios. This runs each one in its own
+process (so one benchmark's imports, pinning or gevent patching never touch another's), then
+writes::
 
     {"format": "slotgrab-bench/1", "created_utc": …, "git": …, "machine": …,
-     "benchmarks": {"sim": {…}, "service": {…}, "load": {…}},      # each one's full JSON
+     "benchmarks": {"sim": {…}, "service": {…}, "load": {…}, "compare": {…}},  # full JSONs
+     "figures": [{"figure": "holds/s, PostgreSQL, 2 workers", "value": …, "reference": …,
+                  "ratio": …, "goals": ["ratio >= 0.5"], "met": true}, …],   # sim/bench/figures.py
      "ratios": {"sim.ratio.req_per_s_over_timeouts_per_s": 0.21, …},  # flat, stable keys
      "failed": {"service": "why"}}
 
@@ -31,17 +34,19 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from sim.bench.figures import figure_rows, figures_table
 from sim.bench.measure import machine, write_json
 
 __all__ = ["BENCHES", "QUICK", "bench_all", "collect_ratios", "compare_ratios", "register"]
 
 #: Benchmark subcommands run by ``bench all``, in order.
-BENCHES: tuple[str, ...] = ("sim", "service", "load")
+BENCHES: tuple[str, ...] = ("sim", "service", "load", "compare")
 #: Smaller settings per benchmark for ``--quick`` (minutes → about a minute in all).
 QUICK: dict[str, tuple[str, ...]] = {
     "sim": ("--runs", "3", "--agents", "0"),
     "service": ("--runs", "2", "--duration", "2", "--no-postgres"),
     "load": ("--repeats", "1", "--wrk-seconds", "2"),
+    "compare": ("--seeds", "2", "--runs", "1"),
 }
 _RATIO_INFIXES = ("_vs_", "_over_")
 
@@ -126,6 +131,7 @@ def bench_all(names: Iterable[str], extra: Mapping[str, tuple[str, ...]],
         "git": _git_commit(),
         "machine": machine(),
         "benchmarks": results,
+        "figures": figure_rows(results, failed),
         "ratios": collect_ratios(results),
         "failed": failed,
     }
@@ -184,6 +190,7 @@ def register(bench_app: typer.Typer) -> None:
         err = Console(stderr=True)
         doc = bench_all(names, extra, err)
         typer.echo(write_json(doc, out))
+        err.print(figures_table(doc["figures"]))
         if compare is not None:
             _print_comparison(err, doc, compare)
         if doc["failed"]:

@@ -41,7 +41,7 @@ def bench_cli() -> typer.Typer:
 
 def test_unknown_benchmark_names_are_usage_errors(bench_cli: typer.Typer) -> None:
     result = CliRunner().invoke(bench_cli, ["bench", "all", "--only", "gpu"])
-    assert result.exit_code == 2 and "allowed sim, service, load" in result.output
+    assert result.exit_code == 2 and "allowed sim, service, load, compare" in result.output
     result = CliRunner().invoke(bench_cli, ["bench", "all", "--with", "gpu=--fast"])
     assert result.exit_code == 2
 
@@ -65,3 +65,6 @@ patients: [{segment: m, count: 200, arrival_s: {dist: uniform, low: 0, high: 5}}
     assert doc["format"] == "slotgrab-bench/1" and doc["failed"] == {}
     assert doc["benchmarks"]["sim"]["scenario"] == "tiny"
     assert doc["ratios"]["sim.ratio.req_per_s_over_timeouts_per_s"] > 0
+    sim_row = next(r for r in doc["figures"] if r["benchmark"] == "sim")
+    assert sim_row["value"] > 0 and sim_row["reference"] > 0 and sim_row["ratio"] > 0
+    assert all(r["value"] is None for r in doc["figures"] if r["benchmark"] != "sim")
