@@ -150,6 +150,11 @@ def _start_watch(env: Environment, watch: Watch | None) -> None:
         watch.stats.urls["web UI"] = start_web_ui(env, watch.web_ui_port)
 
 
+def _web_ui_watches(watch: Watch | None) -> bool:
+    """Whether Locust's web UI shows this run (then Locust's own request statistics are fed)."""
+    return watch is not None and watch.web_ui_port is not None
+
+
 def _watch_t0(watch: Watch | None, t0: float) -> None:
     if watch is not None:
         watch.stats.t0_wall = t0
@@ -168,7 +173,7 @@ def _run_local(
     shard = ShardRun(plan, agents, first=first)
     shard.live = watch.stats if watch is not None else None
     env = Environment(user_classes=[AgentUser], events=locust.events)
-    attach_shard(env, plan, shard)
+    attach_shard(env, plan, shard, _web_ui_watches(watch))
     runner = env.create_local_runner()
     try:
         try:
@@ -340,7 +345,8 @@ def _run_distributed(
         for index, client_id in enumerate(sorted(master.hello)[:n]):
             runner.send_message(
                 "slotgrab_plan",
-                {"plan": message, "shards": n, "index": index, "first": first},
+                {"plan": message, "shards": n, "index": index, "first": first,
+                 "locust_stats": _web_ui_watches(watch)},
                 client_id=client_id,
             )
         _wait(lambda: len(master.ready) >= n, 120, "the workers to build their shards")
