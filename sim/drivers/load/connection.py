@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import socket as _stdsocket
 import zlib
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from gevent import socket
 
@@ -36,8 +36,7 @@ _PEEK = _stdsocket.MSG_PEEK | _stdsocket.MSG_DONTWAIT
 _RECV = 65536
 
 
-@dataclass(frozen=True, slots=True)
-class RawAnswer:
+class RawAnswer(NamedTuple):
     """One HTTP answer: status, headers (names lower case; repeated ones joined by ``", "``)
     and the decoded body bytes."""
 
@@ -98,7 +97,7 @@ class HttpConnection:
         head = _head(method, path, self.host_line, headers, body)
         try:
             sock = self._live_socket()
-            sock.sendall(head + body if body else head)
+            _send_all(sock, head + body if body else head)
             answer, keep = self._read_answer(sock, method)
         except BaseException:
             self.close()
@@ -177,6 +176,17 @@ class HttpConnection:
             parts.append(data)
         self._buf = b""
         return b"".join(parts)
+
+
+def _send_all(sock: socket.socket, data: bytes) -> None:
+    """``sock.sendall(data)``, trying the OS socket once first: a request fits the socket's
+    buffer nearly always, and gevent's ``sendall`` costs a timeout object per call."""
+    try:
+        sent = sock._sock.send(data)
+    except BlockingIOError:
+        sent = 0
+    if sent < len(data):
+        sock.sendall(data[sent:])
 
 
 def _head(method: str, path: str, host_line: str, headers: dict[str, str], body: bytes | None) -> bytes:

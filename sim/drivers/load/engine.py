@@ -20,6 +20,7 @@ corrected).
 
 from __future__ import annotations
 
+import itertools
 import time
 from collections import deque
 from collections.abc import Callable
@@ -44,6 +45,9 @@ __all__ = ["Send", "ShardRun", "StartLog", "columns_from_message", "columns_to_m
 Send = Callable[[Call], Answer]
 """Sends one call to the target and returns the answer (``network_error`` if none came)."""
 
+PREBUILT_AGENTS = 20_000
+"""Agents (the first due) whose generator and random stream a shard builds when it is made,
+before T0: ≈ 15 µs of CPU each that would otherwise fall in the release burst (≈ 1 KB each)."""
 
 
 class StartLog(Columns):
@@ -79,6 +83,10 @@ class ShardRun:
         self.watch = ConnectionWatch()
         self.stopped: str | None = None  # why the shard stopped early (None: it ran to the end)
         self.live: LiveStats | None = None  # running totals for a live view, if one watches
+        self._built: dict[int, Any] = {}  # agent → its generator, built ahead (see PREBUILT_AGENTS)
+        for spec in itertools.islice(self.queue, PREBUILT_AGENTS):
+            if spec.arrival <= self.end:
+                self._built[spec.agent] = self._script(spec)
         if self.size == 0:
             self.done.set()
 
@@ -119,7 +127,9 @@ class ShardRun:
                 return
             planned = max(spec.arrival, self.first)
             # build the generator and its random stream before the start, not in the burst
-            gen = script_for(spec.role)(spec, self.streams.generator("agent", spec.agent))
+            gen = self._built.pop(spec.agent, None)
+            if gen is None:
+                gen = self._script(spec)
             self.sleep_until(planned)
             self.starts.append(spec.agent, planned, self.now())
             tally = Tally()
@@ -135,6 +145,10 @@ class ShardRun:
                 self.live.agent_finished()
             if self.finished >= self.size:
                 self.done.set()
+
+    def _script(self, spec: AgentSpec) -> Any:
+        """The agent's generator on its own random stream (not started)."""
+        return script_for(spec.role)(spec, self.streams.generator("agent", spec.agent))
 
     def _run(
         self, spec: AgentSpec, gen: Any, send: Send, planned: float, tally: Tally

@@ -12,15 +12,16 @@ Protocol (Locust custom messages, master → worker unless noted):
 
 - worker → master ``slotgrab_hello`` ``{}`` once its handlers are registered (Locust's own
   ``client_ready`` comes earlier, before the locustfile's init event);
-- ``slotgrab_plan`` ``{plan, shards, index, first, locust_stats}``: build the population, keep
-  shard ``index`` of ``shards`` (``locust_stats``: feed Locust's request statistics, which the
-  master's web UI shows); the worker answers ``slotgrab_ready`` ``{index, agents}``;
+- ``slotgrab_plan`` ``{plan, shards, index, first, live, locust_stats}``: build the population,
+  keep shard ``index`` of ``shards`` (``live``: keep running totals for the master's live view;
+  ``locust_stats``: feed Locust's request statistics, which its web UI shows); the worker
+  answers ``slotgrab_ready`` ``{index, agents}``;
 - then the master starts the users (Locust spawns them); each opens its connection with the
   adapter's warm-up request and the worker reports ``slotgrab_warm`` ``{index, warmed}``;
 - when every user is warm, the master sends ``slotgrab_go`` ``{t0_wall}``: T0 on the wall
   clock, the same for every worker;
-- workers send ``slotgrab_progress`` and ``slotgrab_live`` (the answers since the last one, for
-  the live view) every half second, and ``slotgrab_records`` (their records)
+- workers send ``slotgrab_progress`` and (if ``live``) ``slotgrab_live`` (the answers since the
+  last one, for the live view) every half second, and ``slotgrab_records`` (their records)
   when every agent of their shard has ended, or when their shard stopped early (the target
   is gone; or ``slotgrab_stop`` ``{reason}`` from the master, on Ctrl-C or another worker's stop).
 """
@@ -196,7 +197,8 @@ def _on_plan(environment: Environment, msg: Any, **_: Any) -> None:
     agents = plan.population().agents
     mine = shard_of(agents, plan.streams(), int(data["shards"]), int(data["index"]))
     shard = ShardRun(plan, mine, first=float(data["first"]))
-    shard.live = LiveStats()  # rows go to the master's live view (slotgrab_live)
+    if data.get("live", True):  # rows go to the master's live view (slotgrab_live)
+        shard.live = LiveStats()
     attach_shard(environment, plan, shard, bool(data.get("locust_stats", False)))
     assert environment.runner is not None
     environment.runner.send_message("slotgrab_ready", {"index": data["index"], "agents": len(mine)})

@@ -346,7 +346,7 @@ def _run_distributed(
             runner.send_message(
                 "slotgrab_plan",
                 {"plan": message, "shards": n, "index": index, "first": first,
-                 "locust_stats": _web_ui_watches(watch)},
+                 "live": watch is not None, "locust_stats": _web_ui_watches(watch)},
                 client_id=client_id,
             )
         _wait(lambda: len(master.ready) >= n, 120, "the workers to build their shards")

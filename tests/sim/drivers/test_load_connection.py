@@ -158,3 +158,41 @@ def test_nothing_listening_is_an_oserror() -> None:
 def test_cr_lf_in_a_header_is_refused_before_anything_is_sent(headers: dict[str, str]) -> None:
     with pytest.raises(ValueError):
         HttpConnection("127.0.0.1", 9, 1.0, 1.0).request("GET", "/", headers, None)
+
+
+_LOCUST_STATS_SCRIPT = """
+import sys
+from sim.drivers.load.locustfile import AgentUser, attach_shard, locust
+from locust.env import Environment
+from sim.drivers.adapter import HttpRequest
+from sim.drivers.load.engine import ShardRun
+from sim.drivers.load.plan import LoadPlan
+from sim.scenario.model import Scenario
+
+sc = Scenario.model_validate({"name": "s", "seed": 1, "horizon": {"before_s": 1, "after_s": 1},
+    "supply": {"departments": [{"id": "d", "sessions": [{"id": "s1", "capacity": 1}]}]},
+    "patients": [{"segment": "p", "count": 1, "arrival_s": {"dist": "const", "value": 0},
+                  "reaction_s": {"dist": "const", "value": 1}}]})
+plan = LoadPlan(sc, 0, sys.argv[1])
+counts = []
+for feed in (False, True):
+    env = Environment(user_classes=[AgentUser], events=locust.events)
+    attach_shard(env, plan, ShardRun(plan, []), locust_stats=feed)
+    env.create_local_runner()
+    user = AgentUser(env)
+    status, body, headers = user._exchange(HttpRequest("GET", "/v1/health", {}, None, "health"))
+    assert status == 200 and isinstance(body, dict), (status, body)
+    counts.append(env.stats.get("health", "GET").num_requests)
+print(counts)
+"""
+
+
+def test_locusts_request_statistics_are_fed_only_for_its_web_ui(stub_target) -> None:  # type: ignore[no-untyped-def]
+    import subprocess
+    import sys
+
+    url = stub_target()
+    out = subprocess.run([sys.executable, "-c", _LOCUST_STATS_SCRIPT, url], capture_output=True,
+                         text=True, timeout=120, check=False)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip().splitlines()[-1] == "[0, 1]"
