@@ -75,6 +75,7 @@ class ShardRun:
         self.acknowledged_to: list[int] = []  # the person each acknowledged hold is for
         self.errors: list[str] = []
         self.t0_wall = 0.0
+        self.cpu_at_go: float | None = None  # this process's CPU time when the users were let go
         self.on_start: list[Callable[[float], None]] = []  # told T0 (the adapter's begin)
         self.go = Event()
         self.done = Event()
@@ -96,6 +97,7 @@ class ShardRun:
         self.t0_wall = t0_wall
         for hook in self.on_start:
             hook(t0_wall)
+        self.cpu_at_go = time.process_time()
         self.go.set()
 
     def now(self) -> float:
@@ -207,6 +209,8 @@ class ShardRun:
             "acknowledged_to": list(self.acknowledged_to),
             "errors": self.errors[:20],
             "stopped": self.stopped,
+            # what playing the shard cost this process (the generator's own cost per request)
+            "cpu_s": time.process_time() - self.cpu_at_go if self.cpu_at_go is not None else 0.0,
         }
 
 

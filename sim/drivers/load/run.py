@@ -83,6 +83,7 @@ class LoadResult:
     wall_s: float
     acknowledged_to: list[int] = field(default_factory=list)  # person of each acknowledged hold
     stopped: str | None = None  # why the run stopped early; None: it ran to the end
+    cpu_s: list[float] = field(default_factory=list)  # CPU seconds each process spent playing
 
     def acknowledged_persons(self) -> dict[int, int]:
         """Acknowledged hold → the person it was acknowledged to (-1 if unknown)."""
@@ -442,6 +443,7 @@ def run_load(
         acknowledged_to=[p for m in messages for p in m.get("acknowledged_to", [-1] * len(m["acknowledged"]))],
         stopped=next((str(m["stopped"]) for m in messages if m.get("stopped")), None),
         errors=[e for m in messages for e in m.get("errors", [])],
+        cpu_s=[float(m.get("cpu_s", 0.0)) for m in messages],
         processes=max(processes, expect_workers),
         users=users,
         wall_s=time.time() - started,
