@@ -7,7 +7,9 @@ the plan needs, since the engine records every request itself. :class:`HttpConne
 what the adapter built as one write (request line, headers, body) on a gevent socket and parses
 the answer with plain byte operations: ≈ 20 µs of CPU per request on loopback.
 
-What it speaks: HTTP/1.1 over TCP (``http://`` only), keep-alive; answers with a
+What it speaks: HTTP/1.1 over TCP or TLS (``https://``: certificates are not verified, as
+Locust's ``FastHttpUser`` does not by default — load targets are often staging hosts with
+self-signed ones), keep-alive; answers with a
 ``Content-Length``, ``Transfer-Encoding: chunked`` or a body delimited by the connection's
 close; interim 1xx answers skipped; no body for ``HEAD``, 204 and 304; ``gzip``/``deflate``
 bodies decoded (it never asks for them: no ``Accept-Encoding`` is sent, as ``wrk`` sends none).
@@ -23,10 +25,11 @@ way a browser does; the reconnection counts in that request's latency.
 from __future__ import annotations
 
 import socket as _stdsocket
+import ssl as _stdssl
 import zlib
 from typing import NamedTuple
 
-from gevent import socket
+from gevent import socket, ssl
 
 __all__ = ["HttpConnection", "RawAnswer"]
 
@@ -34,6 +37,17 @@ _HEAD_END = b"\r\n\r\n"
 _NO_BODY_STATUS = frozenset({204, 304})
 _PEEK = _stdsocket.MSG_PEEK | _stdsocket.MSG_DONTWAIT
 _RECV = 65536
+
+
+def _unverified_tls() -> ssl.SSLContext:
+    # gevent's class (its sockets yield to the hub); ssl.create_default_context gives the stdlib's
+    ctx = ssl.SSLContext(_stdssl.PROTOCOL_TLS_CLIENT)
+    ctx.check_hostname = False
+    ctx.verify_mode = _stdssl.CERT_NONE
+    return ctx
+
+
+_TLS = _unverified_tls()
 
 
 class RawAnswer(NamedTuple):
@@ -50,13 +64,16 @@ class HttpConnection:
     the target closed it)."""
 
     def __init__(
-        self, host: str, port: int, connect_timeout_s: float, network_timeout_s: float
+        self, host: str, port: int, connect_timeout_s: float, network_timeout_s: float,
+        tls: bool = False,
     ) -> None:
         self.host = host
         self.port = port
         self.connect_timeout_s = connect_timeout_s
         self.network_timeout_s = network_timeout_s
-        self.host_line = f"Host: {host}:{port}\r\n" if port != 80 else f"Host: {host}\r\n"
+        self.tls = tls
+        default = 443 if tls else 80
+        self.host_line = f"Host: {host}:{port}\r\n" if port != default else f"Host: {host}\r\n"
         self._sock: socket.socket | None = None
         self._buf = b""  # bytes read past the end of the last answer (a server may pipeline)
 
@@ -64,6 +81,8 @@ class HttpConnection:
     def _open(self) -> socket.socket:
         sock = socket.create_connection((self.host, self.port), timeout=self.connect_timeout_s)
         sock.setsockopt(_stdsocket.IPPROTO_TCP, _stdsocket.TCP_NODELAY, 1)
+        if self.tls:
+            sock = _TLS.wrap_socket(sock, server_hostname=self.host)  # handshakes within the timeout
         sock.settimeout(self.network_timeout_s)
         self._sock, self._buf = sock, b""
         return sock
@@ -76,19 +95,31 @@ class HttpConnection:
 
     def _live_socket(self) -> socket.socket:
         """The open socket, or a new one if there is none or the target has closed it: a
-        non-blocking peek finds the end of the stream (or bytes nobody asked for)."""
+        non-blocking read finds the end of the stream (or bytes nobody asked for)."""
         sock = self._sock
         if sock is None:
             return self._open()
-        if not self._buf:
-            try:
-                sock._sock.recv(1, _PEEK)  # the OS socket: gevent's recv would wait for data
-            except BlockingIOError:
-                return sock  # nothing to read: open and idle, as a kept-alive one should be
-            except OSError:
-                pass
+        if not self._buf and self._idle(sock):
+            return sock
         self.close()  # closed by the target, or garbage waiting: start afresh
         return self._open()
+
+    def _idle(self, sock: socket.socket) -> bool:
+        """Whether the kept connection is open with nothing to read, as it should be."""
+        try:
+            if not self.tls:
+                sock._sock.recv(1, _PEEK)  # the OS socket: gevent's recv would wait for data
+            else:  # through TLS, which consumes what is not application data (session tickets)
+                sock.settimeout(0.0)
+                try:
+                    sock.recv(1)
+                finally:
+                    sock.settimeout(self.network_timeout_s)
+        except (BlockingIOError, _stdssl.SSLWantReadError):
+            return True
+        except OSError:
+            pass
+        return False
 
     # ---- one exchange ----------------------------------------------------------------------
     def request(self, method: str, path: str, headers: dict[str, str], body: bytes | None) -> RawAnswer:
@@ -97,7 +128,11 @@ class HttpConnection:
         head = _head(method, path, self.host_line, headers, body)
         try:
             sock = self._live_socket()
-            _send_all(sock, head + body if body else head)
+            data = head + body if body else head
+            if self.tls:
+                sock.sendall(data)
+            else:
+                _send_all(sock, data)
             answer, keep = self._read_answer(sock, method)
         except BaseException:
             self.close()

@@ -45,6 +45,7 @@ __all__ = ["Send", "ShardRun", "StartLog", "columns_from_message", "columns_to_m
 Send = Callable[[Call], Answer]
 """Sends one call to the target and returns the answer (``network_error`` if none came)."""
 
+_NAN = float("nan")
 PREBUILT_AGENTS = 20_000
 """Agents (the first due) whose generator and random stream a shard builds when it is made,
 before T0: ≈ 15 µs of CPU each that would otherwise fall in the release burst (≈ 1 KB each)."""
@@ -69,6 +70,7 @@ class ShardRun:
         self.queue: deque[AgentSpec] = deque(sorted(agents, key=lambda a: a.arrival))
         self.size = len(agents)
         self.requests = RequestLog()
+        self._record = self.requests.appenders()  # one per column: every request adds a row
         self.outcomes = OutcomeLog()
         self.starts = StartLog()
         self.acknowledged: list[int] = []
@@ -182,9 +184,15 @@ class ShardRun:
         code = answer.code
         if code == "network_error" and t_done - t_sent >= 0.99 * self.timeout_s:
             code = "timeout"
-        self.requests.append(
-            spec.agent, call.op, planned, t_sent, float("nan"), float("nan"), t_done, code
-        )
+        agent, op, t_planned, sent, arrive, start, done, status = self._record
+        agent(spec.agent)
+        op(call.op)
+        t_planned(planned)
+        sent(t_sent)
+        arrive(_NAN)  # arrival at and start of service: the simulator's, not seen from outside
+        start(_NAN)
+        done(t_done)
+        status(code)
         if self.live is not None:
             self.live.record(spec.role, call.op, planned, t_sent, t_done, code)
         if call.op == "confirm" and code == "ok":

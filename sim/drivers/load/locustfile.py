@@ -80,10 +80,12 @@ class AgentUser(User):
     def __init__(self, environment: Environment) -> None:
         super().__init__(environment)
         url = urlsplit(self.host)
-        if url.scheme != "http" or not url.hostname:
-            raise ValueError(f"the load driver speaks plain http://, not {self.host!r}")
+        if url.scheme not in ("http", "https") or not url.hostname:
+            raise ValueError(f"the load driver speaks http:// and https://, not {self.host!r}")
+        tls = url.scheme == "https"
         self.conn = HttpConnection(
-            url.hostname, url.port or 80, self.connection_timeout, self.network_timeout
+            url.hostname, url.port or (443 if tls else 80), self.connection_timeout,
+            self.network_timeout, tls,
         )
         self.locust_stats: bool = getattr(environment, _LOCUST_STATS, False)
 

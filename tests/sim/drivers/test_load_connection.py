@@ -1,14 +1,19 @@
 """The load driver's wire client against canned answers from a gevent TCP server: what it sends
 (one write: request line, Host, headers, Content-Length, body), the body framings it reads
 (Content-Length, chunked, to the close), interim 1xx, keep-alive reuse, a connection the target
-closed while idle (opened again), a timeout (an OSError, never a hang) and header injection."""
+closed while idle (opened again), https, a timeout (an OSError, never a hang) and header injection."""
 
 from __future__ import annotations
 
 import gzip
+import shutil
+import ssl
+import subprocess
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import gevent
+import gevent.ssl
 import pytest
 from gevent.server import StreamServer
 
@@ -21,11 +26,11 @@ class _Canned:
     """A TCP server answering each request with ``handler``'s bytes; counts connections and
     keeps what it received."""
 
-    def __init__(self, handler: Handler) -> None:
+    def __init__(self, handler: Handler, tls: dict[str, object] | None = None) -> None:
         self.handler = handler
         self.accepted = 0
         self.received: list[bytes] = []
-        self.server = StreamServer(("127.0.0.1", 0), self._serve)
+        self.server = StreamServer(("127.0.0.1", 0), self._serve, **(tls or {}))
         self.server.start()
         self.port = self.server.server_port
 
@@ -56,11 +61,11 @@ class _Canned:
 
 
 @pytest.fixture
-def canned() -> Iterator[Callable[[Handler], _Canned]]:
+def canned() -> Iterator[Callable[..., _Canned]]:
     servers: list[_Canned] = []
 
-    def start(handler: Handler) -> _Canned:
-        servers.append(_Canned(handler))
+    def start(handler: Handler, tls: dict[str, object] | None = None) -> _Canned:
+        servers.append(_Canned(handler, tls))
         return servers[-1]
 
     yield start
@@ -122,6 +127,23 @@ def test_a_connection_the_target_closed_while_idle_is_opened_again(canned) -> No
     gevent.sleep(0.05)  # the close reaches us while the connection is idle
     assert conn.request("GET", "/b", {}, None).status == 200
     assert server.accepted == 2
+
+
+@pytest.mark.skipif(shutil.which("openssl") is None, reason="needs openssl for a test certificate")
+def test_https_keeps_its_connection_across_requests(canned, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    key, cert = tmp_path / "key.pem", tmp_path / "cert.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+                    "-subj", "/CN=127.0.0.1", "-keyout", str(key), "-out", str(cert)],
+                   check=True, capture_output=True)
+    ctx = gevent.ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.load_cert_chain(str(cert), str(key))
+    server = canned(lambda req: (_ok(), False), {"ssl_context": ctx})
+    conn = HttpConnection("127.0.0.1", server.port, 5.0, 5.0, tls=True)  # self-signed: not verified
+    for _ in range(3):
+        assert conn.request("POST", "/v1/ops/hold", {}, b"{}").body == b'{"code":"ok"}'
+        gevent.sleep(0.02)  # TLS 1.3 session tickets arrive meanwhile: not taken for a close
+    assert server.accepted == 1
+    assert server.received[0].startswith(b"POST /v1/ops/hold HTTP/1.1\r\n")
 
 
 def test_gzip_bodies_are_decoded(canned) -> None:
@@ -188,7 +210,6 @@ print(counts)
 
 
 def test_locusts_request_statistics_are_fed_only_for_its_web_ui(stub_target) -> None:  # type: ignore[no-untyped-def]
-    import subprocess
     import sys
 
     url = stub_target()
