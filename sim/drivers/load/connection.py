@@ -72,10 +72,10 @@ class HttpConnection:
         self.connect_timeout_s = connect_timeout_s
         self.network_timeout_s = network_timeout_s
         self.tls = tls
-        default = 443 if tls else 80
-        self.host_line = f"Host: {host}:{port}\r\n" if port != default else f"Host: {host}\r\n"
+        name = f"[{host}]" if ":" in host else host  # an IPv6 address, as in its URL
+        self.host_line = f"Host: {name}\r\n" if port == (443 if tls else 80) else f"Host: {name}:{port}\r\n"
         self._sock: socket.socket | None = None
-        self._buf = b""  # bytes read past the end of the last answer (a server may pipeline)
+        self._buf = b""  # read but not yet parsed (left over after an answer: garbage, see _live_socket)
 
     # ---- the socket ------------------------------------------------------------------------
     def _open(self) -> socket.socket:
