@@ -3,6 +3,9 @@
 - :mod:`~sim.drivers.load.plan` — the plan (population, shards, the run window), no Locust;
 - :mod:`~sim.drivers.load.engine` — runs one agent generator with real sleeps and HTTP calls
   and writes the records; gevent only;
+- :mod:`~sim.drivers.load.connection` — each Locust user's kept-alive HTTP/1.1 connection
+  (the wire client: one write per request, answers parsed without Locust's per-request
+  machinery); gevent only;
 - :mod:`~sim.drivers.load.timing` — lag and latency (plain and coordinated-omission corrected)
   in HdrHistogram precision;
 - :mod:`~sim.drivers.load.locustfile` — the Locust user and the master/worker messages; the

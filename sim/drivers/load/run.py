@@ -83,6 +83,7 @@ class LoadResult:
     wall_s: float
     acknowledged_to: list[int] = field(default_factory=list)  # person of each acknowledged hold
     stopped: str | None = None  # why the run stopped early; None: it ran to the end
+    cpu_s: list[float] = field(default_factory=list)  # CPU seconds each process spent playing
 
     def acknowledged_persons(self) -> dict[int, int]:
         """Acknowledged hold → the person it was acknowledged to (-1 if unknown)."""
@@ -150,6 +151,11 @@ def _start_watch(env: Environment, watch: Watch | None) -> None:
         watch.stats.urls["web UI"] = start_web_ui(env, watch.web_ui_port)
 
 
+def _web_ui_watches(watch: Watch | None) -> bool:
+    """Whether Locust's web UI shows this run (then Locust's own request statistics are fed)."""
+    return watch is not None and watch.web_ui_port is not None
+
+
 def _watch_t0(watch: Watch | None, t0: float) -> None:
     if watch is not None:
         watch.stats.t0_wall = t0
@@ -168,7 +174,7 @@ def _run_local(
     shard = ShardRun(plan, agents, first=first)
     shard.live = watch.stats if watch is not None else None
     env = Environment(user_classes=[AgentUser], events=locust.events)
-    attach_shard(env, plan, shard)
+    attach_shard(env, plan, shard, _web_ui_watches(watch))
     runner = env.create_local_runner()
     try:
         try:
@@ -340,7 +346,8 @@ def _run_distributed(
         for index, client_id in enumerate(sorted(master.hello)[:n]):
             runner.send_message(
                 "slotgrab_plan",
-                {"plan": message, "shards": n, "index": index, "first": first},
+                {"plan": message, "shards": n, "index": index, "first": first,
+                 "live": watch is not None, "locust_stats": _web_ui_watches(watch)},
                 client_id=client_id,
             )
         _wait(lambda: len(master.ready) >= n, 120, "the workers to build their shards")
@@ -436,6 +443,7 @@ def run_load(
         acknowledged_to=[p for m in messages for p in m.get("acknowledged_to", [-1] * len(m["acknowledged"]))],
         stopped=next((str(m["stopped"]) for m in messages if m.get("stopped")), None),
         errors=[e for m in messages for e in m.get("errors", [])],
+        cpu_s=[float(m.get("cpu_s", 0.0)) for m in messages],
         processes=max(processes, expect_workers),
         users=users,
         wall_s=time.time() - started,

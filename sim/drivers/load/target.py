@@ -49,6 +49,7 @@ class Target:
     base_url: str
     admin_token: str | None
     started: str | None = None  # the kind of service this run started, None for a given URL
+    pid: int | None = None  # the process this run started (its children serve), None for a URL
 
 
 def free_port() -> int:
@@ -129,7 +130,7 @@ def started_target(kind: str = "reference", command: list[str] | None = None) ->
             wait_healthy(base_url, 60.0, proc, folder / "stderr.log")
             token_file = folder / "admin-token"
             token = token_file.read_text().strip() if token_file.exists() else None
-            yield Target(base_url, token, kind)
+            yield Target(base_url, token, kind, proc.pid)
         finally:
             _stop(proc)
             log.close()

@@ -1,8 +1,10 @@
 """Locust's own web UI for a load run (``slotgrab load --web-ui``), on 127.0.0.1 only.
 
 The page shows Locust's live charts (requests/s, response times, users) and its statistics
-tables, fed by the requests the agents send (Locust counts them as usual, locally or from the
-workers). It watches: the run is started and stopped by slotgrab, not by the page's buttons.
+tables, fed by the requests the agents send: with a web UI watching, each user fires Locust's
+request event for every answer (locally or in the workers), which it skips otherwise — the
+run's own records keep every request either way. It watches: the run is started and stopped
+by slotgrab, not by the page's buttons.
 """
 
 from __future__ import annotations
