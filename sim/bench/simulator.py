@@ -9,6 +9,11 @@ survives a busy or different machine). Runs alternate with the reference so nois
 Each figure is also given per CPU second of this process: on a shared machine the wall clock
 counts time the core spent on other processes (``cpu_share`` says how much).
 
+The simulator's hot path runs compiled by mypyc when ``make install`` could build it
+(:mod:`sim.compiled`); ``compiled`` in the JSON says whether this run used the compiled build
+(``SLOTGRAB_PURE_PYTHON=1`` measures the pure-Python sources instead). The reference is never
+compiled: it is SimPy itself, as a user's own SimPy model would run.
+
 Memory: peak resident set size of one run of the scenario scaled to ``agents`` agents
 (default 200,000), measured in a fresh child process.
 """
@@ -30,6 +35,7 @@ from rich.progress import Progress
 
 from sim.bench.measure import machine, peak_rss_in_child, pin_one_core, spread, write_json
 from sim.cli.errors import user_errors
+from sim.compiled import compiled_modules
 from sim.drivers.simpy_driver import run_simulation
 from sim.drivers.simpy_reference import timeout_rates
 from sim.scenario import Scenario, load_scenario
@@ -127,6 +133,12 @@ def _throughput(sc: Scenario, runs: int, tick: Callable[..., None]) -> dict[str,
     }
 
 
+def _compiled() -> dict[str, Any]:
+    """Whether the run used the mypyc-compiled hot path, module by module."""
+    modules = compiled_modules()
+    return {"all": bool(modules) and all(modules.values()), "modules": modules}
+
+
 def _memory(sc: Scenario, agents: int) -> dict[str, Any]:
     run, rss = peak_rss_in_child(memory_run, scaled_to(sc, agents))
     return {**run, "peak_rss_bytes": rss, "peak_rss_gib": rss / 2**30,
@@ -154,6 +166,7 @@ def bench_sim(sc: Scenario, runs: int, agents: int,
         "pinned_cpu": cpu,
         "runs": runs,
         **_throughput(sc, runs, tick),
+        "compiled": _compiled(),
         "machine": {**facts, "loadavg_1m_before_after": [load_before[0], os.getloadavg()[0]]},
     }
     if agents > 0:
