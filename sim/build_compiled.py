@@ -75,7 +75,7 @@ def main() -> int:
                               stdout=out, stderr=subprocess.STDOUT, check=False)
     if done.returncode != 0:
         clean_modules()
-        errors = [line for line in log.read_text().splitlines() if "error" in line.lower()][:10]
+        errors = [line for line in log.read_text().splitlines() if "error:" in line.lower()][:10]
         print("\n".join(errors), file=sys.stderr)
         print(f"WARNING: compiling the simulator's hot path failed (see {log}); slotgrab runs as "
               "pure Python (same records, several times slower). It needs a C compiler and the "
