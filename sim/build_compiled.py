@@ -18,13 +18,13 @@ import sys
 import time
 from pathlib import Path
 
-from sim.compiled import COMPILED
+from sim.compiled import COMPILED, LIBRARY
 
 __all__ = ["build", "clean", "clean_modules", "main"]
 
 ROOT = Path(__file__).resolve().parent.parent
 BUILD_DIR = ROOT / "build" / "mypyc"
-GROUP = "sim.hotpath"  # the shared library: sim/hotpath__mypyc.<abi>.so
+GROUP = f"sim.{LIBRARY.removesuffix('__mypyc')}"  # mypyc names its library <group>__mypyc
 
 
 def artefacts() -> list[Path]:
@@ -81,6 +81,10 @@ def main() -> int:
               "pure Python (same records, several times slower). It needs a C compiler and the "
               "Python headers; retry with `make compile`.", file=sys.stderr)
         return 0
+    # the build is current from now: setuptools keeps an unchanged library's old time, and
+    # sim/compiled.py runs the sources if one is newer than the library
+    for lib in ROOT.glob(f"sim/{LIBRARY}.*"):
+        os.utime(lib)
     print(f"compiled {len(COMPILED)} modules with mypyc in {time.perf_counter() - t0:.0f} s "
           f"(SLOTGRAB_PURE_PYTHON=1 runs the sources instead)", file=sys.stderr)
     return 0

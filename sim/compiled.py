@@ -6,9 +6,9 @@ into extension modules next to their sources (``sim/**/*.so``, git-ignored, remo
 the source of truth and the fallback: if the compile failed (no C compiler) the sources run.
 
 Set ``SLOTGRAB_PURE_PYTHON=1`` to run the sources even when the compiled build is there (both
-give identical records: ``tests/sim/test_compiled.py``). A source edited after the build is
-newer than its extension module: it is then run as source, with a warning, rather than the
-stale compiled copy (``make compile`` rebuilds).
+give identical records: ``tests/sim/test_compiled.py``). If a source was edited after the build
+(it is newer than the shared library), all of them run as sources, with a warning, rather than
+a stale compiled copy (``make compile`` rebuilds).
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ import warnings
 from pathlib import Path
 from types import ModuleType
 
-__all__ = ["COMPILED", "PURE_ENV", "compiled_modules", "install_source_finder"]
+__all__ = ["COMPILED", "LIBRARY", "PURE_ENV", "compiled_modules", "install_source_finder"]
 
 PURE_ENV = "SLOTGRAB_PURE_PYTHON"
 
@@ -43,6 +43,7 @@ COMPILED: tuple[str, ...] = (
 )
 
 _ROOT = Path(__file__).resolve().parent.parent
+LIBRARY = "hotpath__mypyc"  # the shared library that holds the compiled code of every module
 
 
 def _source(name: str) -> Path:
@@ -50,6 +51,8 @@ def _source(name: str) -> Path:
 
 
 def _extension(name: str) -> Path | None:
+    """The module's compiled file, if there is one (for a module of :data:`COMPILED`, a small
+    shim that loads its code from the shared library)."""
     src = _source(name)
     for suffix in importlib.machinery.EXTENSION_SUFFIXES:
         ext = src.with_suffix(suffix)
@@ -58,33 +61,40 @@ def _extension(name: str) -> Path | None:
     return None
 
 
-class _SourceFinder(importlib.abc.MetaPathFinder):
-    """Imports a module of :data:`COMPILED` from its ``.py`` file when pure Python is asked
-    for, or when the source is newer than its extension module (a stale build)."""
+def _stale_sources() -> list[Path]:
+    """Sources of :data:`COMPILED` edited after the shared library was built ([] if none is)."""
+    lib = _extension(f"sim.{LIBRARY}")
+    if lib is None:
+        return []
+    built = lib.stat().st_mtime
+    return [src for name in COMPILED if (src := _source(name)).stat().st_mtime > built]
 
-    def __init__(self, pure: bool) -> None:
-        self.pure = pure
+
+class _SourceFinder(importlib.abc.MetaPathFinder):
+    """Imports every module of :data:`COMPILED` from its ``.py`` file. All or none: a compiled
+    module checks the types it is handed are its compiled classes, so sources and compiled
+    code cannot be mixed."""
 
     def find_spec(self, fullname: str, path: object = None,
                   target: ModuleType | None = None) -> importlib.machinery.ModuleSpec | None:
-        if fullname not in COMPILED:
-            return None
-        ext = _extension(fullname)
-        if ext is None:
-            return None  # not compiled: the ordinary import finds the source
-        src = _source(fullname)
-        if not self.pure:
-            if ext.stat().st_mtime >= src.stat().st_mtime:
-                return None  # the compiled build is current: the ordinary import loads it
-            warnings.warn(f"{src} changed after it was compiled: running it as Python "
-                          "(`make compile` rebuilds)", RuntimeWarning, stacklevel=2)
-        return importlib.util.spec_from_file_location(fullname, src)
+        if fullname not in COMPILED or _extension(fullname) is None:
+            return None  # not ours, or not compiled: the ordinary import finds the source
+        return importlib.util.spec_from_file_location(fullname, _source(fullname))
 
 
 def install_source_finder() -> None:
-    """Put the source finder first on ``sys.meta_path`` (once); ``sim/__init__.py`` calls it."""
-    if not any(isinstance(f, _SourceFinder) for f in sys.meta_path):
-        sys.meta_path.insert(0, _SourceFinder(os.environ.get(PURE_ENV, "") not in ("", "0")))
+    """Run the sources of :data:`COMPILED` if ``SLOTGRAB_PURE_PYTHON`` is set or any of them was
+    edited after the build (with a warning); ``sim/__init__.py`` calls it."""
+    if any(isinstance(f, _SourceFinder) for f in sys.meta_path):
+        return
+    pure = os.environ.get(PURE_ENV, "") not in ("", "0")
+    stale = [] if pure else _stale_sources()
+    if stale:
+        warnings.warn(f"{', '.join(map(str, stale))} changed after the hot path was compiled: "
+                      "running all of it as Python (`make compile` rebuilds)", RuntimeWarning,
+                      stacklevel=2)
+    if pure or stale:
+        sys.meta_path.insert(0, _SourceFinder())
 
 
 def compiled_modules() -> dict[str, bool]:
