@@ -23,7 +23,7 @@ import dataclasses
 import math
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Final
 
 import simpy
 
@@ -46,7 +46,7 @@ from sim.service.queueing import BIN_S, ServerQueue, ServiceTimes
 
 __all__ = ["run_simulation"]
 
-_OVERLOADED = Reply("overloaded")
+_OVERLOADED: Final = Reply("overloaded")
 
 
 def _request_builder() -> Callable[..., Request]:
