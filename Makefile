@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test lint install clean constraints
+.PHONY: demo test lint install compile pure clean constraints
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -12,12 +12,31 @@ $(STAMP): pyproject.toml constraints.txt
 	$(BIN)/pip install --quiet -e '.[dev]' -c constraints.txt
 	touch $(STAMP)
 
-install: $(STAMP)
+# The simulator's hot path compiled with mypyc (sim/compiled.py lists the modules). Rebuilt when a
+# source in those packages changes; a failed compile warns and leaves pure Python (same records).
+HOT_SRC  := $(wildcard sim/compiled.py sim/build_compiled.py sim/drivers/*.py sim/agents/*.py \
+                       sim/service/*.py sim/policies/*.py)
+COMPILED := $(VENV)/.compiled
 
-demo: $(STAMP)
+$(COMPILED): $(STAMP) $(HOT_SRC)
+	$(BIN)/python -m sim.build_compiled
+	touch $(COMPILED)
+
+install: $(STAMP) $(COMPILED)
+
+compile: $(STAMP)
+	$(BIN)/python -m sim.build_compiled
+	touch $(COMPILED)
+
+# remove the compiled modules: the sources run (or set SLOTGRAB_PURE_PYTHON=1 for one command)
+pure:
+	$(PYTHON) -c "import pathlib; [p.unlink() for p in pathlib.Path('sim').rglob('*.so')]"
+	rm -rf build/mypyc $(COMPILED)
+
+demo: $(STAMP) $(COMPILED)
 	$(BIN)/slotgrab demo
 
-lint: $(STAMP)
+lint: $(STAMP) $(COMPILED)
 	$(BIN)/ruff check sim targets reports slotgrab tests
 	$(BIN)/mypy
 	$(BIN)/mypy --strict -p sim.domain -p sim.policies -p sim.service -p sim.agents -p sim.scenario
@@ -31,5 +50,5 @@ constraints: $(STAMP)
 	  $(BIN)/pip freeze --exclude-editable | grep -v "^#"; } > constraints.txt.new
 	mv constraints.txt.new constraints.txt
 
-clean:
-	rm -rf $(VENV) runs .pytest_cache .mypy_cache .ruff_cache
+clean: pure
+	rm -rf $(VENV) runs .pytest_cache .mypy_cache .ruff_cache build

@@ -36,7 +36,8 @@ LAYERS: tuple[tuple[str, ...], ...] = (
 )
 
 # what a function-level import may defer, named in its comment
-HEAVY = ("locust", "gevent", "matplotlib", "dask", "distributed", "psycopg", "uvicorn", "fastapi", "pandas")
+HEAVY = ("locust", "gevent", "matplotlib", "dask", "distributed", "psycopg", "uvicorn", "fastapi", "pandas",
+         "mypyc")  # mypyc: the build step of the compiled hot path (sim/build_compiled.py), dev only
 
 
 @dataclass(frozen=True)

@@ -32,7 +32,7 @@ from __future__ import annotations
 import math
 from collections.abc import Generator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Final
 
 import numpy as np
 
@@ -45,14 +45,15 @@ __all__ = ["CAPTCHA_CODES", "bot", "captcha_answer"]
 
 Steps = Generator[Wait | Call, Response | None, Any]
 
-_LIMITED = frozenset({"rate_limited", "blocked"})
-_ACCOUNT_DEAD = frozenset({"frozen"})
-_PERSON_DEAD = frozenset({"rule_violation", "referral_required"})
-_REFUSED = _LIMITED | _ACCOUNT_DEAD | _PERSON_DEAD
-_NOT_YET = frozenset({"not_released", "queued", "overloaded", "timeout", "rate_limited"})
-_MAX_SOLVES_PER_CALL = 5
+_CAPTCHA: Final = CAPTCHA_CODES  # Final: compiled, a constant, not a global looked up per use
+_LIMITED: Final = frozenset({"rate_limited", "blocked"})
+_ACCOUNT_DEAD: Final = frozenset({"frozen"})
+_PERSON_DEAD: Final = frozenset({"rule_violation", "referral_required"})
+_REFUSED: Final = _LIMITED | _ACCOUNT_DEAD | _PERSON_DEAD
+_NOT_YET: Final = frozenset({"not_released", "queued", "overloaded", "timeout", "rate_limited"})
+_MAX_SOLVES_PER_CALL: Final = 5
 # native hashing vs browser JS: 100-500 M vs 1-3 M hash/s (FCaptcha, calibration note A4)
-_NATIVE_POW_SPEEDUP = 100.0
+_NATIVE_POW_SPEEDUP: Final = 100.0
 
 
 def captcha_answer(challenge: dict[str, Any], correct: bool) -> dict[str, Any]:
@@ -173,7 +174,7 @@ class _Lane:
             r = yield Call(op, {**args, "token": self.tokens[int(args["account"])]})
             assert r is not None
         for _ in range(_MAX_SOLVES_PER_CALL):
-            challenge = r.body if r.code in CAPTCHA_CODES else None
+            challenge = r.body if r.code in _CAPTCHA else None
             if not challenge or "challenge_id" not in challenge:
                 break
             if challenge.get("kind") == "pow":  # computed natively, always right, not bought

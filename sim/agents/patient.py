@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from collections.abc import Generator, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Final
 
 import numpy as np
 
@@ -37,17 +37,18 @@ from sim.scenario.model import PatientSegment
 __all__ = ["patient"]
 
 # Answers after which trying the same request again may help (the hold may still be payable).
-_TRANSIENT = frozenset({"overloaded", "timeout", "network_error", "not_released", "conflict"})
-_REFUSALS = frozenset({"frozen", "blocked", "referral_required", "rule_violation"})
-_REFERRAL_OPS = frozenset({"hold", "lottery_enter", "waitlist_join"})
+_CAPTCHA: Final = CAPTCHA_CODES  # Final: compiled, a constant, not a global looked up per use
+_TRANSIENT: Final = frozenset({"overloaded", "timeout", "network_error", "not_released", "conflict"})
+_REFUSALS: Final = frozenset({"frozen", "blocked", "referral_required", "rule_violation"})
+_REFERRAL_OPS: Final = frozenset({"hold", "lottery_enter", "waitlist_join"})
 # The service did not answer (overloaded, timed out, lost): ask the same thing again later.
-_TRANSIENT_NET = frozenset({"overloaded", "timeout", "network_error"})
-_WAIT_AGAIN = frozenset({"queued"}) | _TRANSIENT_NET
+_TRANSIENT_NET: Final = frozenset({"overloaded", "timeout", "network_error"})
+_WAIT_AGAIN: Final = frozenset({"queued"}) | _TRANSIENT_NET
 
 Steps = Generator[Wait | Call, Response | None, Any]
 
 # What a waiting loop answers when the patient's patience ran out while waiting in it.
-_IMPATIENT = "impatient"
+_IMPATIENT: Final = "impatient"
 
 
 @dataclass(slots=True)
@@ -145,7 +146,7 @@ def _send(v: _Visit, op: str, extra: dict[str, Any]) -> Steps:
         assert r is not None
         if r.t > v.deadline:
             return r
-        if r.code in CAPTCHA_CODES and tries < v.seg.captcha_tries:
+        if r.code in _CAPTCHA and tries < v.seg.captcha_tries:
             tries += 1
             seconds, correct = _solve(v, r.body)
             yield Wait(seconds, "captcha")

@@ -23,10 +23,9 @@ import dataclasses
 import math
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Final
 
 import simpy
-from simpy.events import Event
 
 from sim.agents import script_for
 from sim.agents.actions import Call, Outcome, Response
@@ -34,7 +33,7 @@ from sim.agents.population import Population, build_population
 from sim.agents.spec import AgentSpec
 from sim.domain.invariants import check_invariants
 from sim.domain.ledger import Ledger
-from sim.drivers.simpy_engine import NORMAL, ReusableEvent, events_scheduled, scheduler
+from sim.drivers.simpy_engine import ReusableEvent, Scheduler, events_scheduled
 from sim.drivers.stepping import CUT, next_action, record_outcome
 from sim.policies.base import Request
 from sim.policies.store import MemoryStore
@@ -47,7 +46,7 @@ from sim.service.queueing import BIN_S, ServerQueue, ServiceTimes
 
 __all__ = ["run_simulation"]
 
-_OVERLOADED = Reply("overloaded")
+_OVERLOADED: Final = Reply("overloaded")
 
 
 def _request_builder() -> Callable[..., Request]:
@@ -129,34 +128,31 @@ class _Driver:
         self.running: dict[int, _Run] = {}
         self._scripts: dict[str, Any] = {}  # role → agent script
         # shared, never-mutated callback lists: SimPy only iterates over them
-        self._on_start: list[Callable[[Event], None]] = [self._start]
-        self._on_arrive: list[Callable[[Event], None]] = [self._arrive]
+        self._on_start: list[Callable[[Any], None]] = [self._start]
+        self._on_arrive: list[Callable[[Any], None]] = [self._arrive]
         self._record = self.requests.appenders()
-        # bound once: these run for every request
-        self._schedule_at = scheduler(self.env)
-        self._draw = self.times.draw
-        self._admit = self.queue.admit
-        self._handle = self.service.handle
+        self._clock = Scheduler(self.env)  # the clock and the heap, for every request
 
     # ---- agents ----------------------------------------------------------------------------
     def start_all(self, agents: list[AgentSpec]) -> None:
         """Schedule every agent's start, in the seeded tie-breaking order."""
         order = self.streams.generator("ties").permutation(len(agents))
-        env, t0, on_start = self.env, self.env.now, self._on_start
+        env, t0, on_start = self.env, self._clock.now(), self._on_start
         for i in order.tolist():
             spec = agents[i]
             run = _Run(env, spec)
             run.callbacks = on_start
-            env.schedule(run, NORMAL, max(spec.arrival - t0, 0.0))
+            # env.schedule(run, NORMAL, delay), which adds the delay to the clock just so
+            self._clock.at(run, t0 + max(spec.arrival - t0, 0.0))
 
-    def _start(self, run: Any) -> None:
+    def _start(self, run: _Run) -> None:
         spec = run.spec
         script = self._scripts.get(spec.role)
         if script is None:
             script = self._scripts[spec.role] = script_for(spec.role)
         run.gen = script(spec, self.streams.generator("agent", spec.agent))
         self.running[spec.agent] = run
-        now = self.env.now
+        now = self._clock.now()
         self._advance(run, None, now, now)
 
     def _advance(self, run: _Run, resp: Response | None, t: float, now: float) -> None:
@@ -174,19 +170,20 @@ class _Driver:
         """Schedule the agent's next arrival at ``at`` — never in the past: a client that
         timed out on a deferred request learns it only now. (``env.schedule``, inlined.)"""
         run.callbacks = self._on_arrive
-        self._schedule_at(run, at if at > now else now)
+        self._clock.at(run, at if at > now else now)
 
     def _finish(self, run: _Run, outcome: Outcome, t: float) -> None:
         del self.running[run.spec.agent]
         record_outcome(self.outcomes, run.spec.agent, outcome, t, run)
 
     # ---- the service -----------------------------------------------------------------------
-    def _arrive(self, run: Any) -> None:
+    def _arrive(self, run: _Run) -> None:
         """A request reaches the service: queue, policies and ledger, then the answer."""
-        now = self.env.now
-        call: Call = run.call
-        service_s = self._draw(call.op)
-        start = self._admit(now, service_s)
+        now = self._clock.now()
+        call = run.call
+        assert call is not None
+        service_s = self.times.draw(call.op)
+        start = self.queue.admit(now, service_s)
         if start is None:
             reply, done = _OVERLOADED, now
         else:
@@ -200,7 +197,7 @@ class _Driver:
                 args,
                 spec.agent,
             )
-            reply = self._handle(req, start)
+            reply = self.service.handle(req, start)
             if reply.code == "deferred":  # slow lane: re-enter the queue later, same send time
                 run.call = Call(call.op, dict(args, deferred=True))
                 self._wake(run, start + reply.delay_s, now)

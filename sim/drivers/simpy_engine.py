@@ -7,8 +7,10 @@ private parts of SimPy 4.1, which this module alone touches:
 - ``Environment._queue`` and ``Environment._eid``: the event heap and its tie-breaking counter,
   which ``Environment.schedule`` pushes ``(time, priority, eid, event)`` onto — pushed here
   directly, at an absolute time;
-- ``Event._ok`` and ``Event._value``: set on the agent's event once, as ``Event.succeed``
-  would, so ``Environment.step`` runs its callbacks every time it pops it.
+- what ``Environment.step`` reads of an event it pops — ``callbacks`` (run, then set to None)
+  and ``_ok`` (True: no failure to raise) — which is all :class:`ReusableEvent` provides: it is
+  not a ``simpy.Event`` subclass, so that it can be a native class when the driver is compiled
+  (:mod:`sim.compiled`; a compiled class cannot subclass an interpreted one).
 
 The SimPy version is bounded in ``pyproject.toml``; ``tests/sim/drivers/test_simpy_engine.py``
 fails if any of these stops holding, rather than the driver going silently wrong.
@@ -18,33 +20,63 @@ from __future__ import annotations
 
 import heapq
 from collections.abc import Callable
+from typing import Any
 
 import simpy
-from simpy.events import NORMAL, Event
+from simpy.events import NORMAL
 
-__all__ = ["NORMAL", "ReusableEvent", "events_scheduled", "scheduler"]
+__all__ = ["NORMAL", "ReusableEvent", "Scheduler", "events_scheduled", "scheduler"]
 
 
-class ReusableEvent(Event):
+class ReusableEvent:
     """An event that is triggered (ok, no value) from the start and may be scheduled again and
-    again: set ``callbacks`` before each scheduling (``Environment.step`` clears them)."""
+    again: set ``callbacks`` before each scheduling (``Environment.step`` clears them). It has
+    what ``Environment.step`` uses of a ``simpy.Event`` (and its ``ok``/``value``), no more:
+    nothing ever yields it or waits on it."""
+
+    __slots__ = ("_ok", "_value", "callbacks", "env")
 
     def __init__(self, env: simpy.Environment) -> None:
-        # Event.__init__ would allocate a callback list the driver replaces at once
         self.env = env
+        self.callbacks: list[Callable[[Any], None]] | None = None
         self._ok = True
-        self._value = None
+        self._value: Any = None
+
+    @property
+    def ok(self) -> bool:
+        """Always True: the event never fails."""
+        return self._ok
+
+    @property
+    def value(self) -> Any:
+        """Always None."""
+        return self._value
 
 
-def scheduler(env: simpy.Environment) -> Callable[[Event, float], None]:
-    """``schedule_at(event, t)``: what ``env.schedule(event, NORMAL, t - env.now)`` does, at an
-    absolute time and without the method call (the driver's hot path)."""
-    queue, eid, push = env._queue, env._eid, heapq.heappush
+class Scheduler:
+    """The driver's hot-path view of one environment: the clock, and scheduling at an absolute
+    time (what ``env.schedule(event, NORMAL, t - env.now)`` does, without the method call)."""
 
-    def schedule_at(event: Event, at: float) -> None:
-        push(queue, (at, NORMAL, next(eid), event))
+    __slots__ = ("_eid", "_queue", "env")
 
-    return schedule_at
+    def __init__(self, env: simpy.Environment) -> None:
+        self.env = env
+        self._queue: list[Any] = env._queue
+        self._eid = env._eid
+
+    def at(self, event: Any, t: float) -> None:
+        """Schedule ``event`` at simulated time ``t``."""
+        heapq.heappush(self._queue, (t, NORMAL, next(self._eid), event))
+
+    def now(self) -> float:
+        """The simulated clock (``env.now`` without the property call)."""
+        now: float = self.env._now
+        return now
+
+
+def scheduler(env: simpy.Environment) -> Callable[[Any, float], None]:
+    """``schedule_at(event, t)``: :meth:`Scheduler.at` of ``env``."""
+    return Scheduler(env).at
 
 
 def events_scheduled(env: simpy.Environment) -> int:

@@ -10,7 +10,7 @@ driver.
 
 from __future__ import annotations
 
-from typing import Any, Protocol
+from typing import Any, Final, Protocol
 
 from sim.agents.actions import AgentScript, Call, Outcome, Response, Wait
 from sim.drivers.hold_ids import hold_key
@@ -18,8 +18,8 @@ from sim.records import OutcomeLog
 
 __all__ = ["BURDEN", "CUT", "AgentCosts", "Tally", "next_action", "record_outcome"]
 
-BURDEN = frozenset({"captcha", "queue", "slow"})  # Wait reasons that count as patient burden
-CUT = Outcome("cut", detail="still running at the end of the horizon")
+BURDEN: Final = frozenset({"captcha", "queue", "slow"})  # Wait reasons that count as patient burden
+CUT: Final = Outcome("cut", detail="still running at the end of the horizon")
 
 class AgentCosts(Protocol):
     """What an agent's run has cost so far: calls made and seconds of burden."""

@@ -12,6 +12,7 @@ from __future__ import annotations
 import heapq
 import math
 from collections import deque
+from typing import Final
 
 import numpy as np
 
@@ -19,7 +20,7 @@ from sim.scenario.model import ServiceModel
 
 __all__ = ["BIN_S", "ServerQueue", "ServiceTimes"]
 
-BIN_S = 0.1  # width of the busy-time bins: fine enough to see a sub-second release peak
+BIN_S: Final = 0.1  # width of the busy-time bins: fine enough to see a sub-second release peak
 
 
 class ServerQueue:
