@@ -95,10 +95,20 @@ class Service:
             return True
         return op in loaded.service.stack.ops
 
+    def direct_ready(self, op: str) -> bool:
+        """Whether ``op`` goes to PostgreSQL as one function call that also checks the person
+        (:mod:`targets.reference.direct`), so the request is built without a database read."""
+        return not self.inline and self.runtime.direct_ready(op)
+
+    def _resolve_person(self, req: Request) -> Request:
+        """``req`` with the person it acts for checked (``Accounts.person_for``)."""
+        person = self.accounts.person_for(req.account, req.args.get("person"))
+        return Request(req.op, req.account, person, req.ip, {**req.args, "person": person})
+
     def _handle(self, req: Request) -> tuple[Reply, float]:
         for attempt in range(_RETRIES):
             try:
-                answered = self.runtime.handle(req)
+                answered = self.runtime.handle(req, self._resolve_person)
             except NotLoaded as exc:
                 raise ApiError("overloaded", str(exc)) from None
             except Exception as exc:
