@@ -19,6 +19,7 @@ trip of the person check): the function then checks it and answers ``unauthorize
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from sim.policies.base import Policy, Request
@@ -27,7 +28,7 @@ from sim.service.booking import Reply
 from targets.reference.db import Database
 from targets.reference.errors import ApiError
 
-__all__ = ["DIRECT_OPS", "UNRESOLVED", "DirectOps", "is_plain", "person_refusal"]
+__all__ = ["DIRECT_OPS", "UNRESOLVED", "AsyncDirectOps", "DirectOps", "is_plain", "person_refusal", "takes"]
 
 DIRECT_OPS = frozenset({"hold", "confirm", "cancel"})
 UNRESOLVED = -1  # Request.person when the database is to check it (ids are ≥ 1)
@@ -38,6 +39,8 @@ _SQL = {
     "confirm": f"SELECT * FROM sg_confirm({_ENTER}, ?::bigint)",
     "cancel": f"SELECT * FROM sg_cancel({_ENTER}, ?::bigint)",
 }
+
+_PSYCOPG_SQL = {sql: sql.replace("?", "%s") for sql in _SQL.values()}  # a raw connection's placeholders
 
 
 def is_plain(stack: PolicyStack) -> bool:
@@ -53,35 +56,85 @@ def person_refusal(code: str, person: object) -> ApiError:
     return ApiError("forbidden", f"person {str(person)[:24]} is not registered on this account")
 
 
+def takes(req: Request) -> bool:
+    """Whether ``req`` (on a plain stack) is answered here: a keyed hold is not."""
+    return req.op in DIRECT_OPS and not (req.op == "hold" and req.args.get("key") is not None)
+
+
+def _call(req: Request, generation: int, hold_ttl: float, now: float) -> tuple[str, list[Any], Any]:
+    """The statement, its parameters and the person asked for."""
+    check = req.person == UNRESOLVED
+    person = req.args.get("person") if check else req.person
+    params: list[Any] = [generation, req.account, person, check, str(req.ip), now]  # IPv6: text
+    if req.op == "hold":
+        params += [str(req.args.get("session")), hold_ttl]
+    else:
+        params.append(int(req.args.get("hold", -1)))
+    return _SQL[req.op], params, person
+
+
+def _reply(row: tuple[Any, ...] | None, person: Any) -> Reply | None:
+    """The function's row as ``BookingService``'s reply (None: ``stale``)."""
+    assert row is not None
+    code = row[0]
+    if code == "stale":
+        return None
+    if code in ("unauthorized", "forbidden"):
+        raise person_refusal(code, person)
+    if code != "ok":
+        return Reply(code)
+    # the keys and types of sim.domain.port.hold_body (the parity tests compare them)
+    return Reply("ok", {"hold_id": int(row[1]), "session": row[2], "slot": int(row[3]), "state": row[6],
+                        "expires_at": float(row[5]), "person": int(row[4])})
+
+
 class DirectOps:
-    """Answers the ops of :data:`DIRECT_OPS` with one function call (see the module docstring)."""
+    """Answers the ops of :data:`DIRECT_OPS` with one function call on the calling thread
+    (``Runtime.handle``; see the module docstring)."""
 
     def __init__(self, db: Database) -> None:
         self.db = db
 
-    @staticmethod
-    def takes(req: Request) -> bool:
-        """Whether ``req`` (on a plain stack) is answered here: a keyed hold is not."""
-        return req.op in DIRECT_OPS and not (req.op == "hold" and req.args.get("key") is not None)
-
     def answer(self, req: Request, generation: int, hold_ttl: float, now: float) -> Reply | None:
         """The reply, or None if another worker loaded another scenario meanwhile (``stale``)."""
-        check = req.person == UNRESOLVED
-        person = req.args.get("person") if check else req.person
-        params: list[Any] = [generation, req.account, person, check, str(req.ip), now]  # IPv6: text
-        if req.op == "hold":
-            params += [str(req.args.get("session")), hold_ttl]
-        else:
-            params.append(int(req.args.get("hold", -1)))
-        row = self.db.one(_SQL[req.op], params)
-        assert row is not None
-        code = row[0]
-        if code == "stale":
-            return None
-        if code in ("unauthorized", "forbidden"):
-            raise person_refusal(code, person)
-        if code != "ok":
-            return Reply(code)
-        # the keys and types of sim.domain.port.hold_body (the parity tests compare them)
-        return Reply("ok", {"hold_id": int(row[1]), "session": row[2], "slot": int(row[3]), "state": row[6],
-                            "expires_at": float(row[5]), "person": int(row[4])})
+        sql, params, person = _call(req, generation, hold_ttl, now)
+        return _reply(self.db.one(sql, params), person)
+
+
+class AsyncDirectOps:
+    """The same calls from the event loop on psycopg's async connections: no hand-off to a
+    thread and back per request (``Service`` uses this one in a uvicorn worker)."""
+
+    def __init__(self, url: str, size: int) -> None:
+        self.url = url
+        self.size = size
+        self._pool: Any = None  # set once open
+        self._opening: asyncio.Future[Any] | None = None
+
+    async def _open(self) -> Any:
+        if self._opening is None:  # the first caller opens it; concurrent first calls wait for it
+            self._opening = asyncio.ensure_future(self._start())
+        return await asyncio.shield(self._opening)
+
+    async def _start(self) -> Any:
+        from psycopg_pool import AsyncConnectionPool  # psycopg: only a PostgreSQL database needs it
+
+        pool = AsyncConnectionPool(self.url, min_size=self.size, max_size=self.size, open=False,
+                                   kwargs={"autocommit": True})
+        await pool.open()
+        self._pool = pool
+        return pool
+
+    async def answer(self, req: Request, generation: int, hold_ttl: float, now: float) -> Reply | None:
+        """As :meth:`DirectOps.answer`."""
+        pool = self._pool or await self._open()
+        sql, params, person = _call(req, generation, hold_ttl, now)
+        async with pool.connection() as conn:
+            cur = await conn.execute(_PSYCOPG_SQL[sql], params, prepare=True)
+            row = await cur.fetchone()
+        return _reply(row, person)
+
+    async def close(self) -> None:
+        """Close the connections."""
+        if self._pool is not None:
+            await self._pool.close()

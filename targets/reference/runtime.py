@@ -33,7 +33,7 @@ from sim.scenario.model import PolicySpec, Scenario
 from sim.service.assembly import build_service
 from sim.service.booking import BookingService, Reply
 from targets.reference.db import Database
-from targets.reference.direct import DIRECT_OPS, UNRESOLVED, DirectOps, is_plain
+from targets.reference.direct import DIRECT_OPS, UNRESOLVED, DirectOps, is_plain, takes
 from targets.reference.ledger import SqlLedger
 from targets.reference.schema import create_schema, wipe
 from targets.reference.store import PostgresStore, SqliteStore, open_store
@@ -157,7 +157,7 @@ class Runtime:
         (:mod:`targets.reference.direct`). A request whose person is ``UNRESOLVED`` and that
         cannot go that way has it resolved by ``resolve_person`` first."""
         loaded = self.loaded
-        if self.direct is not None and loaded is not None and loaded.plain and self.direct.takes(req):
+        if self.direct is not None and loaded is not None and loaded.plain and takes(req):
             now = self.clock() - loaded.t0
             reply = self.direct.answer(req, loaded.generation, loaded.service.hold_ttl, now)
             if reply is not None:

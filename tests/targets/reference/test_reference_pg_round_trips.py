@@ -1,8 +1,9 @@
 """PostgreSQL, plain stack: a hold, a confirm and a cancel are one round trip each.
 
-Round trips are counted on the wire: libpq traces every protocol message of the service's one
-pooled connection, and each ``ReadyForQuery`` the server sends ends one round trip (a simple
-query, or a prepared statement's Bind/Execute/Sync). The requests go the way the ASGI fast
+Round trips are counted on the wire: libpq traces every protocol message of the service's
+connections (one in the thread pool, one in the event loop's pool), and each
+``ReadyForQuery`` the server sends ends one round trip (a simple query, or a prepared
+statement's Bind/Execute/Sync). The requests go the way the ASGI fast
 path sends them — ``perform_core`` without the person read, then ``Service.handle`` — so the
 count covers the token, the person check, the locks, expiry, the operation, its events and the
 audit row. A keyed hold (its idempotency key lives in the policy store) and a policy stack
@@ -38,24 +39,42 @@ SCENARIO: dict[str, Any] = {
 }
 
 
+LOOP = asyncio.new_event_loop()  # one loop for the module: the service's async pool lives in it
+
+
+def _pgconns(svc: Service) -> list[Any]:
+    """The libpq connections of both pools (each holds exactly one)."""
+    assert isinstance(svc.db, PostgresDatabase) and svc.direct is not None
+    with svc.db.pool.connection() as conn:  # the pool's only one: the service gets it back
+        out = [conn.pgconn]
+
+    async def loop_conn() -> Any:
+        pool = svc.direct._pool or await svc.direct._open()
+        async with pool.connection() as conn:
+            return conn.pgconn
+
+    return [*out, LOOP.run_until_complete(loop_conn())]
+
+
 @contextmanager
-def _counting(db: PostgresDatabase) -> Iterator[list[int]]:
-    """Count the round trips of the pool's single connection while the block runs."""
+def _counting(svc: Service) -> Iterator[list[int]]:
+    """Count the round trips of the service's connections while the block runs."""
     out: list[int] = []
     with tempfile.TemporaryFile("w+") as f:
-        with db.pool.connection() as conn:  # the pool's only one: the service gets it back
-            conn.pgconn.trace(f.fileno())
+        conns = _pgconns(svc)
+        for c in conns:
+            c.trace(f.fileno())
         try:
             yield out
         finally:
-            with db.pool.connection() as conn:
-                conn.pgconn.untrace()
+            for c in conns:
+                c.untrace()
             f.seek(0)
             out.append(sum("\tReadyForQuery\t" in line for line in f))
 
 
 def _service(pg_url: str, policies: tuple[str, ...] = ()) -> Service:
-    settings = make_settings(db=pg_url, workers=2, password_iterations=1000)
+    settings = make_settings(db=pg_url, workers=2, password_iterations=1000, pg_pool=1)
     svc = Service(settings, db=PostgresDatabase(pg_url, pool_size=1))
     svc.runtime.reset(accounts=True)
     sc = with_policies(Scenario.model_validate(SCENARIO), policies)
@@ -68,12 +87,11 @@ def _call(svc: Service, token: str, op: str, data: dict[str, Any] | None = None,
     hdrs = {"authorization": f"Bearer {token}", **(headers or {})}
     _, req = perform_core(svc, hdrs, data or {}, "127.0.0.1", op, extra,
                           resolve_person=not svc.direct_ready(op))
-    return asyncio.run(svc.handle(req))
+    return LOOP.run_until_complete(svc.handle(req))
 
 
 def _trips(svc: Service, *call: Any, **kw: Any) -> tuple[Reply, int]:
-    assert isinstance(svc.db, PostgresDatabase)
-    with _counting(svc.db) as n:
+    with _counting(svc) as n:
         reply = _call(svc, *call, **kw)
     return reply, n[0]
 
@@ -91,7 +109,7 @@ def plain(pg_url: str) -> Iterator[tuple[Service, str]]:
     try:
         yield svc, token
     finally:
-        svc.close()
+        LOOP.run_until_complete(svc.aclose())
 
 
 def test_hold_confirm_cancel_are_one_round_trip_each(plain: tuple[Service, str]) -> None:
@@ -153,7 +171,7 @@ def test_keyed_holds_and_policy_stacks_take_the_python_path(plain: tuple[Service
         print("rate-limited stack, hold round trips:", trips)
         assert reply.code == "ok" and trips <= 16
     finally:
-        guarded.close()
+        LOOP.run_until_complete(guarded.aclose())
 
 
 def test_unresolved_person_never_reaches_a_policy(pg_url: str) -> None:
@@ -163,8 +181,8 @@ def test_unresolved_person_never_reaches_a_policy(pg_url: str) -> None:
         _, req = perform_core(svc, {"authorization": f"Bearer {token}"}, {"session": "s1"}, "127.0.0.1",
                               "hold", resolve_person=False)
         assert req.person == UNRESOLVED
-        reply = asyncio.run(svc.handle(req))  # not plain: resolved in Python before the stack
+        reply = LOOP.run_until_complete(svc.handle(req))  # not plain: resolved before the stack
         assert reply.code == "ok" and reply.body["person"] == 11
     finally:
-        svc.close()
+        LOOP.run_until_complete(svc.aclose())
 
