@@ -19,7 +19,6 @@ trip of the person check): the function then checks it and answers ``unauthorize
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
 from sim.policies.base import Policy, Request
@@ -27,6 +26,7 @@ from sim.policies.stack import PolicyStack
 from sim.service.booking import Reply
 from targets.reference.db import Database
 from targets.reference.errors import ApiError
+from targets.reference.loop_pool import LoopPool
 
 __all__ = ["DIRECT_OPS", "UNRESOLVED", "AsyncDirectOps", "DirectOps", "is_plain", "person_refusal", "takes"]
 
@@ -106,35 +106,19 @@ class AsyncDirectOps:
     thread and back per request (``Service`` uses this one in a uvicorn worker)."""
 
     def __init__(self, url: str, size: int) -> None:
-        self.url = url
-        self.size = size
-        self._pool: Any = None  # set once open
-        self._opening: asyncio.Future[Any] | None = None
-
-    async def _open(self) -> Any:
-        if self._opening is None:  # the first caller opens it; concurrent first calls wait for it
-            self._opening = asyncio.ensure_future(self._start())
-        return await asyncio.shield(self._opening)
-
-    async def _start(self) -> Any:
-        from psycopg_pool import AsyncConnectionPool  # psycopg: only a PostgreSQL database needs it
-
-        pool = AsyncConnectionPool(self.url, min_size=self.size, max_size=self.size, open=False,
-                                   kwargs={"autocommit": True})
-        await pool.open()
-        self._pool = pool
-        return pool
+        self.pool = LoopPool(url, size)
 
     async def answer(self, req: Request, generation: int, hold_ttl: float, now: float) -> Reply | None:
         """As :meth:`DirectOps.answer`."""
-        pool = self._pool or await self._open()
         sql, params, person = _call(req, generation, hold_ttl, now)
-        async with pool.connection() as conn:
+        conn = await self.pool.acquire()
+        try:
             cur = await conn.execute(_PSYCOPG_SQL[sql], params, prepare=True)
             row = await cur.fetchone()
+        finally:
+            self.pool.release(conn)
         return _reply(row, person)
 
     async def close(self) -> None:
         """Close the connections."""
-        if self._pool is not None:
-            await self._pool.close()
+        await self.pool.close()

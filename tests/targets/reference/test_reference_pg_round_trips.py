@@ -49,9 +49,9 @@ def _pgconns(svc: Service) -> list[Any]:
         out = [conn.pgconn]
 
     async def loop_conn() -> Any:
-        pool = svc.direct._pool or await svc.direct._open()
-        async with pool.connection() as conn:
-            return conn.pgconn
+        conn = await svc.direct.pool.acquire()
+        svc.direct.pool.release(conn)
+        return conn.pgconn
 
     return [*out, LOOP.run_until_complete(loop_conn())]
 
