@@ -84,8 +84,11 @@ class Service:
                                settings.pow_hashes_per_s)
         self.challenges = ChallengeIds(settings.token_secret)
         self.keys = KeyExpiry(settings.idempotency_ttl_s)
-        # PostgreSQL, plain stack: hold/confirm/cancel from the event loop in one round trip
-        self.direct = AsyncDirectOps(settings.db, settings.pg_pool) if not self.inline else None
+        # PostgreSQL, plain stack: hold/confirm/cancel from the event loop in one round trip. A
+        # commit waits for its WAL flush, so more connections than cores keep the server busy;
+        # the total is the database's (48 measured best here: README), split over the workers.
+        per_worker = max(1, settings.pg_direct_connections // settings.workers)
+        self.direct = AsyncDirectOps(settings.db, per_worker) if not self.inline else None
 
     async def call(self, fn: Callable[..., T], *args: Any) -> T:
         """Run blocking database work: inline for SQLite, in a thread for PostgreSQL."""

@@ -74,7 +74,8 @@ def _counting(svc: Service) -> Iterator[list[int]]:
 
 
 def _service(pg_url: str, policies: tuple[str, ...] = ()) -> Service:
-    settings = make_settings(db=pg_url, workers=2, password_iterations=1000, pg_pool=1)
+    settings = make_settings(db=pg_url, workers=2, password_iterations=1000, pg_pool=1,
+                             pg_direct_connections=2)  # one per worker: the one traced
     svc = Service(settings, db=PostgresDatabase(pg_url, pool_size=1))
     svc.runtime.reset(accounts=True)
     sc = with_policies(Scenario.model_validate(SCENARIO), policies)
