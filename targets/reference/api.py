@@ -87,6 +87,8 @@ async def perform(svc: Service, request: HttpRequest, op: str, extra: dict[str, 
     peer = request.client.host if request.client else None
     if svc.inline:
         _, req = perform_core(svc, request.headers, data, peer, op, extra)
+    elif svc.direct_ready(op):  # PostgreSQL checks the person in the op's one round trip
+        _, req = perform_core(svc, request.headers, data, peer, op, extra, resolve_person=False)
     else:  # the person check reads the database: off the loop
         _, req = await svc.call(perform_core, svc, request.headers, data, peer, op, extra)
     reply = await svc.handle(req)

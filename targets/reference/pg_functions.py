@@ -1,10 +1,11 @@
 """PostgreSQL only: the booking operations as server-side functions, one round trip each.
 
 When the loaded policy stack is *plain* (no policy looks at requests, observes replies or
-decides when a freed slot returns — FCFS, randomized release), a hold, confirm or cancel needs
-nothing from Python but the clock, so :mod:`targets.reference.direct` answers it with a single
-prepared ``SELECT * FROM sg_<op>(…)`` in autocommit: the statement is its own transaction and
-its own commit. Each function does, in order, what the Python path does in ~9 round trips:
+decides when a freed slot returns — FCFS, randomized release), a listing, hold, confirm or
+cancel needs nothing from Python but the clock (and, for a listing, its session ids), so
+:mod:`targets.reference.direct` answers it with a single prepared ``SELECT * FROM sg_<op>(…)``
+in autocommit: the statement is its own transaction and its own commit. Each function does,
+in order, what the Python path does in ~9 round trips:
 
 1. ``sg_enter`` — the request's person (the account's first person when none is named; codes
    ``unauthorized``/``forbidden`` as ``Accounts.person_for`` gives them), the advisory locks on
@@ -17,10 +18,12 @@ its own commit. Each function does, in order, what the Python path does in ~9 ro
    ``cancel`` (a hold is still one conditional ``UPDATE … FOR UPDATE SKIP LOCKED``);
 4. the ``audit`` row ``Runtime.handle`` writes.
 
-Every function returns ``(code, hold_id, session, slot, person, expires_at, state)``: the reply
-code and the hold the reply carries (NULLs when it carries none). The parity tests run FCFS and
-randomized release through these functions and compare every reply and booking event with the
-simulator's. OUT columns are prefixed ``o_`` so they never shadow a table column.
+``sg_list`` (``list_sessions``) returns the code, the person and the ``remaining`` count of each
+session it was given, in that order; the others return ``(code, hold_id, session, slot, person,
+expires_at, state)``: the reply code and the hold the reply carries (NULLs when it carries
+none). The parity tests run FCFS and randomized release through these functions and compare
+every reply and booking event with the simulator's. OUT columns are prefixed ``o_`` so they
+never shadow a table column.
 """
 
 from __future__ import annotations
@@ -149,6 +152,23 @@ BEGIN
                    THEN 'expired' ELSE 'not_found' END;
   END IF;
   INSERT INTO audit (t, op, code, account, person, ip) VALUES (p_now, 'cancel', o_code, p_account, v_actor, p_ip);
+END $fn$;
+
+CREATE OR REPLACE FUNCTION sg_list(p_gen bigint, p_account bigint, p_person bigint, p_check boolean,
+    p_ip text, p_now double precision, p_sessions text[],
+    OUT o_code text, OUT o_person bigint, OUT o_remaining bigint[])
+LANGUAGE plpgsql AS $fn$
+BEGIN
+  SELECT e.o_code, e.o_person INTO o_code, o_person FROM sg_enter(p_gen, p_account, p_person, p_check) e;
+  IF o_code <> 'go' THEN RETURN; END IF;
+  PERFORM sg_expire_due(p_now);
+  -- SessionView.remaining of each session, in the caller's order: free and bookable by now
+  SELECT array_agg(c.n ORDER BY s.i) INTO o_remaining
+    FROM unnest(p_sessions) WITH ORDINALITY AS s(session, i)
+    CROSS JOIN LATERAL (SELECT count(*) AS n FROM slots
+                        WHERE slots.session = s.session AND state = 'free' AND available_at <= p_now) c;
+  o_code := 'ok';
+  INSERT INTO audit (t, op, code, account, person, ip) VALUES (p_now, 'list_sessions', 'ok', p_account, o_person, p_ip);
 END $fn$;
 """.replace("{out}", _OUT)
 

@@ -159,7 +159,7 @@ class Runtime:
         loaded = self.loaded
         if self.direct is not None and loaded is not None and loaded.plain and takes(req):
             now = self.clock() - loaded.t0
-            reply = self.direct.answer(req, loaded.generation, loaded.service.hold_ttl, now)
+            reply = self.direct.answer(req, loaded.service, loaded.generation, now)
             if reply is not None:
                 return reply, now
         if req.person == UNRESOLVED:

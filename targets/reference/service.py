@@ -150,7 +150,7 @@ class Service:
         for attempt in range(_RETRIES):
             now = self.runtime.clock() - loaded.t0
             try:
-                reply = await direct.answer(req, loaded.generation, loaded.service.hold_ttl, now)
+                reply = await direct.answer(req, loaded.service, loaded.generation, now)
             except ApiError:
                 raise
             except Exception as exc:

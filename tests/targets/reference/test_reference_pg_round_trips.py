@@ -1,4 +1,4 @@
-"""PostgreSQL, plain stack: a hold, a confirm and a cancel are one round trip each.
+"""PostgreSQL, plain stack: a listing, a hold, a confirm and a cancel are one round trip each.
 
 Round trips are counted on the wire: libpq traces every protocol message of the service's
 connections (one in the thread pool, one in the event loop's pool), and each
@@ -107,6 +107,7 @@ def plain(pg_url: str) -> Iterator[tuple[Service, str]]:
         _call(svc, token, "hold", data)
     for op in ("confirm", "cancel"):
         _call(svc, token, op, extra={"hold": 1})
+    _call(svc, token, "list_sessions")
     try:
         yield svc, token
     finally:
@@ -131,6 +132,9 @@ def test_hold_confirm_cancel_are_one_round_trip_each(plain: tuple[Service, str])
     assert other.code == "ok" and other.body["person"] == 12 and trips == 1
     missing, trips = _trips(svc, token, "hold", {"session": "nope"})
     assert missing.code == "not_found" and trips == 1
+    listed, trips = _trips(svc, token, "list_sessions")
+    assert listed.code == "ok" and trips == 1
+    assert listed.body["sessions"] == [{"id": "s1", "remaining": 48, "opens_at": 0.0}]  # two still held
 
 
 def test_the_database_checks_the_person(plain: tuple[Service, str]) -> None:
