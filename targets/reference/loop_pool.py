@@ -17,6 +17,8 @@ from typing import Any
 
 __all__ = ["LoopPool"]
 
+_IDLE = 0  # psycopg.pq.TransactionStatus.IDLE (PQTRANS_IDLE), without importing psycopg here
+
 
 class LoopPool:
     """Up to ``size`` autocommit connections to ``url``, used by one event loop."""
@@ -65,8 +67,9 @@ class LoopPool:
             raise
 
     def release(self, conn: Any) -> None:
-        """Give a connection back (a broken or closed one is dropped)."""
-        if conn.broken or conn.closed or self._closed:
+        """Give a connection back. A broken or closed one is dropped, and so is one that is not
+        idle (a caller cancelled mid-query leaves it busy: reusing it would read that answer)."""
+        if conn.broken or conn.closed or self._closed or conn.info.transaction_status != _IDLE:
             if not conn.closed:
                 task = asyncio.ensure_future(conn.close())
                 self._closing.add(task)  # a reference until done (the loop keeps only weak ones)

@@ -4,6 +4,7 @@ broken connection's place reopened, nothing lost when a waiter is cancelled."""
 from __future__ import annotations
 
 import asyncio
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -16,6 +17,7 @@ class FakeConn:
 
     def __init__(self, n: int) -> None:
         self.n, self.broken, self.closed = n, False, False
+        self.info = SimpleNamespace(transaction_status=0)  # idle
 
     async def close(self) -> None:
         self.closed = True
@@ -67,6 +69,19 @@ def test_a_broken_connection_is_dropped_and_its_place_reopened() -> None:
         assert fresh is not conn and conn.closed and pool.opened == 2
         pool.release(fresh)
         assert await pool.acquire() is fresh
+
+    asyncio.run(main())
+
+
+def test_a_connection_left_busy_is_dropped() -> None:
+    async def main() -> None:
+        pool = FakePool(1)
+        conn = await pool.acquire()
+        conn.info.transaction_status = 1  # ACTIVE: a query was cancelled mid-way
+        pool.release(conn)
+        await asyncio.sleep(0)
+        fresh = await pool.acquire()
+        assert fresh is not conn and conn.closed
 
     asyncio.run(main())
 
