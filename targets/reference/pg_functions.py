@@ -50,12 +50,11 @@ BEGIN
       RETURN;
     END IF;
   END IF;
-  PERFORM pg_advisory_xact_lock(1, mod(p_account, 2147483647)::int),
-          pg_advisory_xact_lock(2, mod(o_person, 2147483647)::int);
-  IF coalesce((SELECT value FROM meta WHERE key = 'generation'), '0')::bigint <> p_gen THEN
-    o_code := 'stale'; RETURN;
-  END IF;
-  o_code := 'go';
+  -- the locks, then the generation, in one statement (as Runtime.handle reads them)
+  SELECT CASE WHEN coalesce((SELECT value FROM meta WHERE key = 'generation'), '0')::bigint = p_gen
+              THEN 'go' ELSE 'stale' END INTO o_code
+    FROM (SELECT pg_advisory_xact_lock(1, mod(p_account, 2147483647)::int),
+                 pg_advisory_xact_lock(2, mod(o_person, 2147483647)::int)) AS locked;
 END $fn$;
 
 CREATE OR REPLACE FUNCTION sg_expire_due(p_now double precision) RETURNS void LANGUAGE plpgsql AS $fn$
@@ -82,25 +81,31 @@ BEGIN
   SELECT e.o_code, e.o_person INTO o_code, o_person FROM sg_enter(p_gen, p_account, p_person, p_check) e;
   IF o_code <> 'go' THEN RETURN; END IF;
   PERFORM sg_expire_due(p_now);
-  SELECT release_at INTO v_release FROM sessions WHERE session = p_session;
-  IF NOT FOUND THEN
-    o_code := 'not_found';
-  ELSE
-    UPDATE slots SET state = 'taken' WHERE session = p_session AND state = 'free' AND slot =
-      (SELECT slot FROM slots WHERE session = p_session AND state = 'free' AND available_at <= p_now
-       ORDER BY slot LIMIT 1 FOR UPDATE SKIP LOCKED) RETURNING slot INTO o_slot;
-    IF o_slot IS NULL THEN
-      o_code := CASE WHEN p_now < v_release THEN 'not_released' ELSE 'sold_out' END;
-    ELSE
-      o_code := 'ok'; o_session := p_session; o_state := 'held'; o_expires_at := p_now + p_ttl;
-      INSERT INTO holds (session, slot, person, account, t_held, expires_at, state)
-        VALUES (p_session, o_slot, o_person, p_account, p_now, o_expires_at, 'held') RETURNING hold_id INTO o_hold_id;
-      INSERT INTO events (t, event, session, slot, hold_id, person, account, count)
-        VALUES (p_now, 'hold', p_session, o_slot, o_hold_id, o_person, p_account, 1);
-    END IF;
+  o_expires_at := p_now + p_ttl;
+  -- the lowest free slot, the hold, its event and the audit row: one statement
+  WITH taken AS (
+         UPDATE slots SET state = 'taken' WHERE session = p_session AND state = 'free' AND slot =
+           (SELECT slot FROM slots WHERE session = p_session AND state = 'free' AND available_at <= p_now
+            ORDER BY slot LIMIT 1 FOR UPDATE SKIP LOCKED) RETURNING slot),
+       held AS (
+         INSERT INTO holds (session, slot, person, account, t_held, expires_at, state)
+           SELECT p_session, taken.slot, o_person, p_account, p_now, o_expires_at, 'held' FROM taken
+           RETURNING hold_id, slot),
+       event AS (
+         INSERT INTO events (t, event, session, slot, hold_id, person, account, count)
+           SELECT p_now, 'hold', p_session, held.slot, held.hold_id, o_person, p_account, 1 FROM held),
+       audited AS (
+         INSERT INTO audit (t, op, code, account, person, ip)
+           SELECT p_now, 'hold', 'ok', p_account, o_person, p_ip FROM held)
+  SELECT held.hold_id, held.slot INTO o_hold_id, o_slot FROM held;
+  IF o_hold_id IS NOT NULL THEN
+    o_code := 'ok'; o_session := p_session; o_state := 'held';
+    RETURN;
   END IF;
+  o_expires_at := NULL;  -- no slot: why not, as SqlLedger.hold answers
+  SELECT release_at INTO v_release FROM sessions WHERE session = p_session;
+  o_code := CASE WHEN NOT FOUND THEN 'not_found' WHEN p_now < v_release THEN 'not_released' ELSE 'sold_out' END;
   INSERT INTO audit (t, op, code, account, person, ip) VALUES (p_now, 'hold', o_code, p_account, o_person, p_ip);
-  IF o_code <> 'ok' THEN o_slot := NULL; END IF;
 END $fn$;
 
 CREATE OR REPLACE FUNCTION sg_confirm(p_gen bigint, p_account bigint, p_person bigint, p_check boolean,
