@@ -13,7 +13,7 @@ a per-person rule is checked and recorded atomically across workers; the loaded 
 in the ``meta`` table and every worker rebuilds its objects when its generation changes.
 
 PostgreSQL with a *plain* stack (no policy hooks on requests, replies or returns: FCFS,
-randomized release): a hold, confirm or cancel is instead one server-side function call in
+randomized release): a listing, hold, confirm or cancel is instead one server-side function call in
 autocommit (:mod:`targets.reference.direct`) — same answers, same events, same audit row.
 """
 
@@ -153,7 +153,7 @@ class Runtime:
     def handle(self, req: Request,
                resolve_person: Callable[[Request], Request] | None = None) -> tuple[Reply, float]:
         """Answer one request in one transaction; the reply and the clock it was answered at.
-        PostgreSQL with a plain stack: hold/confirm/cancel in one function call
+        PostgreSQL with a plain stack: list_sessions/hold/confirm/cancel in one function call
         (:mod:`targets.reference.direct`). A request whose person is ``UNRESOLVED`` and that
         cannot go that way has it resolved by ``resolve_person`` first."""
         loaded = self.loaded

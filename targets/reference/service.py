@@ -5,7 +5,7 @@ With SQLite (one worker) a request's transaction runs right on the event loop: i
 handing it to a thread (notes/measured-limits.md §2). With PostgreSQL it runs in a worker
 thread with its own pooled connection, so a worker keeps serving while one request waits on
 a lock; deadlocks and serialization failures are retried, then answered 503 — except a plain
-stack's hold/confirm/cancel, which is one server-side function call awaited on the event loop
+stack's listing/hold/confirm/cancel, which is one server-side function call awaited on the event loop
 itself (:mod:`targets.reference.direct`): the thread hand-off and back cost more CPU than the
 call (measured: see ``targets/reference/README.md``).
 """
@@ -84,7 +84,7 @@ class Service:
                                settings.pow_hashes_per_s)
         self.challenges = ChallengeIds(settings.token_secret)
         self.keys = KeyExpiry(settings.idempotency_ttl_s)
-        # PostgreSQL, plain stack: hold/confirm/cancel from the event loop in one round trip. A
+        # PostgreSQL, plain stack: the direct ops from the event loop in one round trip each. A
         # commit waits for its WAL flush, so more connections than cores keep the server busy;
         # the total is the database's (48 measured best here: README), split over the workers.
         per_worker = max(1, settings.pg_direct_connections // settings.workers)
