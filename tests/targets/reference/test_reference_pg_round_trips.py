@@ -42,6 +42,12 @@ SCENARIO: dict[str, Any] = {
 LOOP = asyncio.new_event_loop()  # one loop for the module: the service's async pool lives in it
 
 
+@pytest.fixture(scope="module", autouse=True)
+def _close_loop() -> Iterator[None]:
+    yield
+    LOOP.close()
+
+
 def _pgconns(svc: Service) -> list[Any]:
     """The libpq connections of both pools (each holds exactly one)."""
     assert isinstance(svc.db, PostgresDatabase) and svc.direct is not None
