@@ -11,6 +11,7 @@ from collections.abc import Iterable
 
 from targets.reference.auth import TokenSigner, hash_password, verify_password
 from targets.reference.db import Database
+from targets.reference.direct import person_refusal
 from targets.reference.errors import ApiError
 
 __all__ = ["Accounts"]
@@ -47,11 +48,11 @@ class Accounts:
         """The person a request acts for: ``person`` if it is the account's, else 403."""
         persons = self.persons_of(account)
         if not persons:
-            raise ApiError("unauthorized", "account has no persons or does not exist; register first")
+            raise person_refusal("unauthorized", person)
         if person is None:
             return persons[0]
         if isinstance(person, bool) or not isinstance(person, int) or person not in persons:
-            raise ApiError("forbidden", f"person {str(person)[:24]} is not registered on this account")
+            raise person_refusal("forbidden", person)
         return person
 
     def _add_persons(self, account: int, persons: Iterable[int]) -> None:

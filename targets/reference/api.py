@@ -31,6 +31,7 @@ from targets.reference.bodies import (
     register_body,
     validate,
 )
+from targets.reference.direct import UNRESOLVED
 from targets.reference.errors import ApiError, answer
 from targets.reference.openapi_doc import ACCOUNT, ANY_OP, responses
 from targets.reference.service import Service
@@ -53,11 +54,13 @@ def _raw_args(headers: Mapping[str, str], data: dict[str, Any], extra: dict[str,
 
 
 def perform_core(svc: Service, headers: Mapping[str, str], data: dict[str, Any], peer: str | None,
-                 op: str, extra: dict[str, Any] | None = None) -> tuple[str, Request]:
+                 op: str, extra: dict[str, Any] | None = None, resolve_person: bool = True) -> tuple[str, Request]:
     """Authenticate and validate one call; the simulator's Request for it (``headers`` with
     lower-case names, ``data`` the JSON body). The args are validated here, once, against the
     op's declared model (:mod:`targets.reference.bodies`): the booking core gets only ints
-    for ids and short ids for sessions."""
+    for ids and short ids for sessions. ``resolve_person=False`` leaves the person check to
+    the database (``person == UNRESOLVED``, the requested one in ``args``): no read here, so
+    it may run on the event loop (:mod:`targets.reference.direct`)."""
     if not OP_NAME.match(op):
         raise ApiError("bad_request", f"operation name must match {OP_NAME.pattern}")
     account = svc.account_of(bearer(headers))
@@ -68,9 +71,12 @@ def perform_core(svc: Service, headers: Mapping[str, str], data: dict[str, Any],
     if claimed is not None and claimed != str(account):
         raise ApiError("forbidden", "X-Account does not match the token's account")
     args = validate(args_model(op), _raw_args(headers, data, extra)).model_dump(exclude_none=True)
-    person = svc.accounts.person_for(account, args.get("person"))
     ip = client_ip(headers, peer, svc.settings.trusted_ip_header)
-    args.update(account=account, person=person, ip=ip)
+    args.update(account=account, ip=ip)
+    if not resolve_person:
+        return op, Request(op, account, UNRESOLVED, ip, args)
+    person = svc.accounts.person_for(account, args.get("person"))
+    args["person"] = person
     return op, Request(op, account, person, ip, args)
 
 
@@ -81,6 +87,8 @@ async def perform(svc: Service, request: HttpRequest, op: str, extra: dict[str, 
     peer = request.client.host if request.client else None
     if svc.inline:
         _, req = perform_core(svc, request.headers, data, peer, op, extra)
+    elif svc.direct_ready(op):  # PostgreSQL checks the person in the op's one round trip
+        _, req = perform_core(svc, request.headers, data, peer, op, extra, resolve_person=False)
     else:  # the person check reads the database: off the loop
         _, req = await svc.call(perform_core, svc, request.headers, data, peer, op, extra)
     reply = await svc.handle(req)

@@ -33,7 +33,7 @@ def create_app(settings: Settings, clock: Callable[[], float] = time.time) -> Fa
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         yield
-        svc.close()
+        await svc.aclose()
 
     app = FastAPI(title="slotgrab reference booking service", version="1",
                   description="The simulator's booking logic and policies behind HTTP; contract in targets/README.md.",

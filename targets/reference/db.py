@@ -60,6 +60,11 @@ class Database:
         """Execute several ``;``-separated statements (schema)."""
         raise NotImplementedError
 
+    def statement(self, sql: str) -> None:
+        """Execute one statement as written: no placeholders, not prepared (DDL such as a
+        function body, which may contain ``;``)."""
+        raise NotImplementedError
+
     @contextlib.contextmanager
     def transaction(self) -> Iterator[None]:
         """Everything inside commits together or not at all (re-entrant)."""
@@ -107,6 +112,9 @@ class SqliteDatabase(Database):
         for stmt in sql.split(";"):
             if stmt.strip():
                 self.conn.execute(stmt)
+
+    def statement(self, sql: str) -> None:
+        self.conn.execute(sql)
 
     @contextlib.contextmanager
     def transaction(self) -> Iterator[None]:
@@ -209,6 +217,10 @@ class PostgresDatabase(Database):
             for stmt in sql.split(";"):
                 if stmt.strip():
                     c.execute(stmt)
+
+    def statement(self, sql: str) -> None:
+        with self._conn() as c:
+            c.execute(sql)
 
     @contextlib.contextmanager
     def transaction(self) -> Iterator[None]:

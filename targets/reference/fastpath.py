@@ -102,6 +102,8 @@ class FastPath:
         peer = client[0] if client else None
         if svc.inline:
             _, req = perform_core(svc, headers, data, peer, op, extra)
+        elif svc.direct_ready(op):  # PostgreSQL checks the person in the op's one round trip
+            _, req = perform_core(svc, headers, data, peer, op, extra, resolve_person=False)
         else:
             _, req = await svc.call(perform_core, svc, headers, data, peer, op, extra)
         reply = await svc.handle(req)

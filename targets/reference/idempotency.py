@@ -30,6 +30,13 @@ class KeyExpiry:
         self._next = -math.inf
         self._generation = -1
 
+    def due(self, runtime: Runtime, now: float) -> bool:
+        """Whether :meth:`sweep_due` at ``now`` would sweep (no side effect)."""
+        loaded = runtime.loaded
+        if loaded is None:
+            return False
+        return loaded.generation != self._generation or now >= self._next
+
     def sweep_due(self, runtime: Runtime, now: float) -> int:
         """Sweep if one is due at clock ``now``; the number of keys deleted."""
         loaded = runtime.loaded

@@ -11,6 +11,10 @@ store writes and the audit row commit together. With PostgreSQL (several workers
 transaction also takes advisory locks on the account and the person, so an idempotency key or
 a per-person rule is checked and recorded atomically across workers; the loaded scenario lives
 in the ``meta`` table and every worker rebuilds its objects when its generation changes.
+
+PostgreSQL with a *plain* stack (no policy hooks on requests, replies or returns: FCFS,
+randomized release): a listing, hold, confirm or cancel is instead one server-side function call in
+autocommit (:mod:`targets.reference.direct`) — same answers, same events, same audit row.
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ from sim.scenario.model import PolicySpec, Scenario
 from sim.service.assembly import build_service
 from sim.service.booking import BookingService, Reply
 from targets.reference.db import Database
+from targets.reference.direct import DIRECT_OPS, UNRESOLVED, DirectOps, is_plain, takes
 from targets.reference.ledger import SqlLedger
 from targets.reference.schema import create_schema, wipe
 from targets.reference.store import PostgresStore, SqliteStore, open_store
@@ -51,6 +56,7 @@ class Loaded:
     service: BookingService
     ledger: SqlLedger
     store: SqliteStore | PostgresStore
+    plain: bool  # BookingService.handle is the bare ledger operation (targets.reference.direct)
 
 
 class Runtime:
@@ -60,6 +66,7 @@ class Runtime:
         self.db = db
         self.clock = clock
         self.loaded: Loaded | None = None
+        self.direct = DirectOps(db) if db.dialect == "postgresql" else None
         self._lock = threading.Lock()
         with db.transaction():
             create_schema(db)
@@ -94,7 +101,8 @@ class Runtime:
         ledger = SqlLedger(self.db)
         store = open_store(self.db)
         service = build_service(sc, Streams(sc.seed, int(cfg["replication"])), ledger, store)
-        return Loaded(sc, int(cfg["replication"]), float(cfg["t0"]), gen, service, ledger, store)
+        return Loaded(sc, int(cfg["replication"]), float(cfg["t0"]), gen, service, ledger, store,
+                      is_plain(service.stack))
 
     def current(self, generation: int | None = None) -> Loaded:
         """The loaded scenario (rebuilt if it changed; ``generation`` if already read);
@@ -136,8 +144,28 @@ class Runtime:
         return self.clock() - (loaded or self.current()).t0
 
     # ---- answering -------------------------------------------------------------------------
-    def handle(self, req: Request) -> tuple[Reply, float]:
-        """Answer one request in one transaction; the reply and the clock it was answered at."""
+    def direct_ready(self, op: str) -> bool:
+        """Whether ``op`` is likely answered by :mod:`targets.reference.direct` (PostgreSQL, a
+        plain stack), so its person may be left for the database to check (``UNRESOLVED``)."""
+        loaded = self.loaded
+        return self.direct is not None and loaded is not None and loaded.plain and op in DIRECT_OPS
+
+    def handle(self, req: Request,
+               resolve_person: Callable[[Request], Request] | None = None) -> tuple[Reply, float]:
+        """Answer one request in one transaction; the reply and the clock it was answered at.
+        PostgreSQL with a plain stack: list_sessions/hold/confirm/cancel in one function call
+        (:mod:`targets.reference.direct`). A request whose person is ``UNRESOLVED`` and that
+        cannot go that way has it resolved by ``resolve_person`` first."""
+        loaded = self.loaded
+        if self.direct is not None and loaded is not None and loaded.plain and takes(req):
+            now = self.clock() - loaded.t0
+            reply = self.direct.answer(req, loaded.service, loaded.generation, now)
+            if reply is not None:
+                return reply, now
+        if req.person == UNRESOLVED:
+            if resolve_person is None:
+                raise ValueError("a request with an unresolved person needs resolve_person")
+            req = resolve_person(req)
         with self.db.transaction():
             if self.db.dialect == "postgresql":  # locks and the generation in one round trip
                 row = self.db.one(

@@ -12,12 +12,14 @@
 
 Workers of one PostgreSQL service start together: :func:`create_schema` takes a
 transaction-scoped advisory lock first, so only one of them runs the DDL at a time (concurrent
-``CREATE TABLE IF NOT EXISTS`` races on the catalog and fails with UniqueViolation).
+``CREATE TABLE IF NOT EXISTS`` races on the catalog and fails with UniqueViolation). The same
+lock covers PostgreSQL's server-side booking functions (:mod:`targets.reference.pg_functions`).
 """
 
 from __future__ import annotations
 
 from targets.reference.db import Database
+from targets.reference.pg_functions import install_functions
 
 __all__ = ["BOOKING_TABLES", "create_schema", "wipe"]
 
@@ -57,6 +59,8 @@ def create_schema(db: Database) -> None:
     if db.dialect == "postgresql":
         db.one("SELECT pg_advisory_xact_lock(?)", (_SCHEMA_LOCK,))
     db.script(_DDL.format(serial=_SERIAL[db.dialect]))
+    if db.dialect == "postgresql":
+        install_functions(db)
 
 
 def wipe(db: Database, *, accounts: bool = False) -> None:

@@ -4,7 +4,10 @@ With SQLite (one worker) a request's transaction runs right on the event loop: i
 ~0.1 ms and never waits (this process is the only writer), which measured ~1.5× faster than
 handing it to a thread (notes/measured-limits.md §2). With PostgreSQL it runs in a worker
 thread with its own pooled connection, so a worker keeps serving while one request waits on
-a lock; deadlocks and serialization failures are retried, then answered 503.
+a lock; deadlocks and serialization failures are retried, then answered 503 — except a plain
+stack's listing/hold/confirm/cancel, which is one server-side function call awaited on the event loop
+itself (:mod:`targets.reference.direct`): the thread hand-off and back cost more CPU than the
+call (measured: see ``targets/reference/README.md``).
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from targets.reference.accounts import Accounts
 from targets.reference.auth import AuthError, TokenSigner
 from targets.reference.challenge_ids import ChallengeIds
 from targets.reference.db import Database, SqliteDatabase, open_database
+from targets.reference.direct import AsyncDirectOps, takes
 from targets.reference.errors import ApiError
 from targets.reference.group_commit import GroupCommit
 from targets.reference.idempotency import KeyExpiry
@@ -44,6 +48,18 @@ def _transient(exc: Exception) -> bool:
     name = type(exc).__name__
     return name in ("DeadlockDetected", "SerializationFailure", "LockNotAvailable") or \
         "database is locked" in str(exc)
+
+
+def _raise_unless_retried(exc: Exception, attempt: int) -> None:
+    """Re-raise ``exc`` unless it is transient and retries are left (then 503 after the last)."""
+    if not _transient(exc) or attempt == _RETRIES - 1:
+        if _transient(exc):
+            raise ApiError("overloaded", "database busy; retry") from None
+        raise exc
+
+
+def _backoff(attempt: int) -> float:
+    return 0.002 * (attempt + 1)
 
 
 class Service:
@@ -68,6 +84,11 @@ class Service:
                                settings.pow_hashes_per_s)
         self.challenges = ChallengeIds(settings.token_secret)
         self.keys = KeyExpiry(settings.idempotency_ttl_s)
+        # PostgreSQL, plain stack: the direct ops from the event loop in one round trip each. A
+        # commit waits for its WAL flush, so more connections than cores keep the server busy;
+        # the total is the database's (48 measured best here: README), split over the workers.
+        per_worker = max(1, settings.pg_direct_connections // settings.workers)
+        self.direct = AsyncDirectOps(settings.db, per_worker) if not self.inline else None
 
     async def call(self, fn: Callable[..., T], *args: Any) -> T:
         """Run blocking database work: inline for SQLite, in a thread for PostgreSQL."""
@@ -95,21 +116,50 @@ class Service:
             return True
         return op in loaded.service.stack.ops
 
+    def direct_ready(self, op: str) -> bool:
+        """Whether ``op`` goes to PostgreSQL as one function call that also checks the person
+        (:mod:`targets.reference.direct`), so the request is built without a database read."""
+        return not self.inline and self.runtime.direct_ready(op)
+
+    def _resolve_person(self, req: Request) -> Request:
+        """``req`` with the person it acts for checked (``Accounts.person_for``)."""
+        person = self.accounts.person_for(req.account, req.args.get("person"))
+        return Request(req.op, req.account, person, req.ip, {**req.args, "person": person})
+
     def _handle(self, req: Request) -> tuple[Reply, float]:
         for attempt in range(_RETRIES):
             try:
-                answered = self.runtime.handle(req)
+                answered = self.runtime.handle(req, self._resolve_person)
             except NotLoaded as exc:
                 raise ApiError("overloaded", str(exc)) from None
             except Exception as exc:
-                if not _transient(exc) or attempt == _RETRIES - 1:
-                    if _transient(exc):
-                        raise ApiError("overloaded", "database busy; retry") from None
-                    raise
-                time.sleep(0.002 * (attempt + 1))
+                _raise_unless_retried(exc, attempt)
+                time.sleep(_backoff(attempt))
                 continue
             self._sweep_keys(answered[1])
             return answered
+        raise AssertionError("unreachable")
+
+    async def _direct(self, req: Request) -> Reply | None:
+        """The reply by one function call from the loop (:mod:`targets.reference.direct`), or
+        None if the request must take the Python path (not plain, or another worker loaded
+        another scenario: the thread path reloads)."""
+        loaded, direct = self.runtime.loaded, self.direct
+        if direct is None or loaded is None or not loaded.plain or not takes(req):
+            return None
+        for attempt in range(_RETRIES):
+            now = self.runtime.clock() - loaded.t0
+            try:
+                reply = await direct.answer(req, loaded.service, loaded.generation, now)
+            except ApiError:
+                raise
+            except Exception as exc:
+                _raise_unless_retried(exc, attempt)
+                await asyncio.sleep(_backoff(attempt))
+                continue
+            if reply is not None and self.keys.due(self.runtime, now):  # rare: off the loop
+                await self.call(self._sweep_keys, now)
+            return reply
         raise AssertionError("unreachable")
 
     def _sweep_keys(self, now: float) -> None:
@@ -121,6 +171,9 @@ class Service:
 
     async def _answer(self, req: Request) -> Reply:
         if self._group is None:
+            direct = await self._direct(req)
+            if direct is not None:
+                return direct
             reply, _ = await self.call(self._handle, req)
             return reply
         (reply, _), committed = self._group.run(self._handle, req)
@@ -149,6 +202,12 @@ class Service:
             req = Request(req.op, req.account, req.person, req.ip, {**req.args, "deferred": True})
             reply = await self._answer(req)
         return reply if reply.code != "deferred" else Reply("overloaded", {"error": "deferred too often"})
+
+    async def aclose(self) -> None:
+        """Release the database (and the event loop's connections)."""
+        if self.direct is not None:
+            await self.direct.close()
+        self.close()
 
     def close(self) -> None:
         """Release the database."""

@@ -31,6 +31,8 @@ class Settings(BaseModel):
     trusted_ip_header: str | None = Field(None, description="take the client IP from this header")
     sqlite_synchronous: Literal["NORMAL", "FULL"] = "NORMAL"
     pg_pool: int = Field(8, ge=1, le=64)
+    pg_direct_connections: int = Field(48, ge=1, le=256, description="PostgreSQL connections of the "
+                                       "one-call ops, in total over the workers (targets/reference/direct.py)")
     max_persons_per_account: int = Field(5, ge=1, le=100)
     password_iterations: int = Field(60_000, ge=1_000)
     max_body_bytes: int = Field(8192, ge=256)
