@@ -25,6 +25,7 @@ from sim.policies.base import Policy, Request
 from sim.policies.stack import PolicyStack
 from sim.service.booking import BookingService, Reply
 from targets.reference.db import Database
+from targets.reference.direct_batch import DirectBatches
 from targets.reference.errors import ApiError
 from targets.reference.loop_pool import LoopPool
 
@@ -129,10 +130,13 @@ class DirectOps:
 
 class AsyncDirectOps:
     """The same calls from the event loop on psycopg's async connections: no hand-off to a
-    thread and back per request (``Service`` uses this one in a uvicorn worker)."""
+    thread and back per request (``Service`` uses this one in a uvicorn worker). Calls made
+    while others are in flight share one transaction and one commit
+    (:mod:`targets.reference.direct_batch`)."""
 
     def __init__(self, url: str, size: int) -> None:
         self.pool = LoopPool(url, size)
+        self.batches = DirectBatches(self.pool)
 
     async def answer(self, req: Request, service: BookingService, generation: int, now: float) -> Reply | None:
         """As :meth:`DirectOps.answer`."""
@@ -140,12 +144,7 @@ class AsyncDirectOps:
         if call is None:
             return None
         sql, params, person, listing = call
-        conn = await self.pool.acquire()
-        try:
-            cur = await conn.execute(_PSYCOPG_SQL[sql], params, prepare=True)
-            row = await cur.fetchone()
-        finally:
-            self.pool.release(conn)
+        row = await self.batches.call((req.op, _PSYCOPG_SQL[sql], params))
         return _reply(row, req.op, person, listing)
 
     async def close(self) -> None:

@@ -175,6 +175,47 @@ BEGIN
   o_code := 'ok';
   INSERT INTO audit (t, op, code, account, person, ip) VALUES (p_now, 'list_sessions', 'ok', p_account, o_person, p_ip);
 END $fn$;
+
+CREATE OR REPLACE FUNCTION sg_batch(p_op text[], p_gen bigint[], p_account bigint[], p_person bigint[],
+    p_check boolean[], p_ip text[], p_now double precision[], p_session text[],
+    p_ttl double precision[], p_hold bigint[], p_lists jsonb, {out}, OUT o_remaining bigint[])
+RETURNS SETOF record LANGUAGE plpgsql AS $fn$
+DECLARE i int; k record;
+BEGIN
+  -- every advisory lock of the batch first, in (class, key) order — the order in which a
+  -- single op takes its two — so batches of two workers wait on each other but never in a
+  -- cycle; sg_enter takes them again below, which is free (advisory locks are re-entrant)
+  FOR k IN SELECT DISTINCT l.c, l.key FROM (
+             SELECT 1 AS c, mod(a, 2147483647)::int AS key FROM unnest(p_account) AS a
+             UNION ALL
+             SELECT 2, mod(x.person, 2147483647)::int FROM (
+               SELECT coalesce(p_person[j], (SELECT min(person) FROM persons WHERE account = p_account[j])) AS person
+                 FROM generate_subscripts(p_op, 1) AS j) x
+             WHERE x.person IS NOT NULL) l
+           ORDER BY l.c, l.key LOOP
+    PERFORM pg_advisory_xact_lock(k.c, k.key);
+  END LOOP;
+  -- then each op in arrival order, each seeing the ones before it: one row per op
+  FOR i IN 1 .. cardinality(p_op) LOOP
+    o_code := NULL; o_hold_id := NULL; o_session := NULL; o_slot := NULL; o_person := NULL;
+    o_expires_at := NULL; o_state := NULL; o_remaining := NULL;
+    IF p_op[i] = 'hold' THEN
+      SELECT r.* INTO o_code, o_hold_id, o_session, o_slot, o_person, o_expires_at, o_state
+        FROM sg_hold(p_gen[i], p_account[i], p_person[i], p_check[i], p_ip[i], p_now[i], p_session[i], p_ttl[i]) r;
+    ELSIF p_op[i] = 'confirm' THEN
+      SELECT r.* INTO o_code, o_hold_id, o_session, o_slot, o_person, o_expires_at, o_state
+        FROM sg_confirm(p_gen[i], p_account[i], p_person[i], p_check[i], p_ip[i], p_now[i], p_hold[i]) r;
+    ELSIF p_op[i] = 'cancel' THEN
+      SELECT r.* INTO o_code, o_hold_id, o_session, o_slot, o_person, o_expires_at, o_state
+        FROM sg_cancel(p_gen[i], p_account[i], p_person[i], p_check[i], p_ip[i], p_now[i], p_hold[i]) r;
+    ELSE  -- list_sessions: its session ids are the i-th array of p_lists
+      SELECT r.* INTO o_code, o_person, o_remaining
+        FROM sg_list(p_gen[i], p_account[i], p_person[i], p_check[i], p_ip[i], p_now[i],
+                     ARRAY(SELECT jsonb_array_elements_text(p_lists -> (i - 1)))) r;
+    END IF;
+    RETURN NEXT;
+  END LOOP;
+END $fn$;
 """.replace("{out}", _OUT)
 
 
