@@ -180,21 +180,22 @@ CREATE OR REPLACE FUNCTION sg_batch(p_op text[], p_gen bigint[], p_account bigin
     p_check boolean[], p_ip text[], p_now double precision[], p_session text[],
     p_ttl double precision[], p_hold bigint[], p_lists jsonb, {out}, OUT o_remaining bigint[])
 RETURNS SETOF record LANGUAGE plpgsql AS $fn$
-DECLARE i int; k record;
+DECLARE i int;
 BEGIN
   -- every advisory lock of the batch first, in (class, key) order — the order in which a
   -- single op takes its two — so batches of two workers wait on each other but never in a
-  -- cycle; sg_enter takes them again below, which is free (advisory locks are re-entrant)
-  FOR k IN SELECT DISTINCT l.c, l.key FROM (
-             SELECT 1 AS c, mod(a, 2147483647)::int AS key FROM unnest(p_account) AS a
-             UNION ALL
-             SELECT 2, mod(x.person, 2147483647)::int FROM (
-               SELECT coalesce(p_person[j], (SELECT min(person) FROM persons WHERE account = p_account[j])) AS person
-                 FROM generate_subscripts(p_op, 1) AS j) x
-             WHERE x.person IS NOT NULL) l
-           ORDER BY l.c, l.key LOOP
-    PERFORM pg_advisory_xact_lock(k.c, k.key);
-  END LOOP;
+  -- cycle; sg_enter takes them again below, which is free (advisory locks are re-entrant).
+  -- One statement (a PERFORM per lock cost ~30 µs per op): the outer target list is
+  -- evaluated row by row over the sorted DISTINCT subquery, which is never flattened.
+  PERFORM pg_advisory_xact_lock(l.c, l.key) FROM (
+      SELECT DISTINCT u.c, u.key FROM (
+          SELECT 1 AS c, mod(a, 2147483647)::int AS key FROM unnest(p_account) AS a
+          UNION ALL
+          SELECT 2, mod(x.person, 2147483647)::int FROM (
+            SELECT coalesce(p, (SELECT min(person) FROM persons WHERE account = a)) AS person
+              FROM unnest(p_person, p_account) AS o(p, a)) x
+          WHERE x.person IS NOT NULL) u
+      ORDER BY u.c, u.key) l;
   -- then each op in arrival order, each seeing the ones before it: one row per op
   FOR i IN 1 .. cardinality(p_op) LOOP
     o_code := NULL; o_hold_id := NULL; o_session := NULL; o_slot := NULL; o_person := NULL;
