@@ -7,7 +7,9 @@ Then nothing of the request needs Python between the statements, so :class:`Dire
 one prepared ``SELECT * FROM sg_<op>(…)`` (``sg_list`` for a listing) (:mod:`targets.reference.pg_functions`) on an
 autocommit connection: the person check, the advisory locks, the generation check, lazy expiry,
 the operation, its booking events and the audit row run on the server as one transaction with
-one durable commit. Everything else — a keyed hold (the idempotency key lives in the policy
+one durable commit — or, when several requests are in flight on the worker's loop, as one
+batch sharing one transaction and one commit (:mod:`targets.reference.direct_batch`; a batch
+of one is the single call). Everything else — a keyed hold (the idempotency key lives in the policy
 store), any other op, any other stack, SQLite — takes the Python path of ``Runtime.handle``.
 
 A request reaches this module either with its person already checked (``Accounts.person_for``,

@@ -18,6 +18,11 @@ in order, what the Python path does in ~9 round trips:
    ``cancel`` (a hold is still one conditional ``UPDATE … FOR UPDATE SKIP LOCKED``);
 4. the ``audit`` row ``Runtime.handle`` writes.
 
+``sg_batch`` runs several such calls (arrays, one element per call) in ONE transaction —
+:mod:`targets.reference.direct_batch`'s group commit: it first takes every advisory lock of the
+batch in (class, key) order, then calls each op's function in arrival order, and returns one
+row per op (the seven columns above plus a listing's ``o_remaining``).
+
 ``sg_list`` (``list_sessions``) returns the code, the person and the ``remaining`` count of each
 session it was given, in that order; the others return ``(code, hold_id, session, slot, person,
 expires_at, state)``: the reply code and the hold the reply carries (NULLs when it carries
