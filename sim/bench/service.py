@@ -4,8 +4,9 @@ Three servers on 127.0.0.1, each loaded by ``wrk -t2 -c64`` for ``--duration`` s
 a trivial FastAPI endpoint (the yardstick: same uvicorn/uvloop/httptools stack, no work), the
 reference service on SQLite with one worker, and on PostgreSQL (a throwaway cluster from
 Debian's packages) with two workers. Each hold is a real ``POST /v1/holds`` — token check,
-validation, the policy stack (FCFS), the SQL ledger's conditional update, the audit row, one
-commit (on PostgreSQL all in one server-side function call: ``targets/reference/direct.py``)
+validation, the policy stack (FCFS), the SQL ledger's conditional update, the audit row, a
+durable commit (on PostgreSQL one server-side function call, the holds in flight on a worker
+sharing one call and one commit: ``targets/reference/direct.py``, ``direct_batch.py``)
 — on a random one of 100 sessions, reloaded before every run so it never sells out; after each
 run its booking history is replayed by the simulator's invariant checker
 (``invariant_violations``: overbooked, double-booked … must be 0).

@@ -7,7 +7,9 @@ Then nothing of the request needs Python between the statements, so :class:`Dire
 one prepared ``SELECT * FROM sg_<op>(…)`` (``sg_list`` for a listing) (:mod:`targets.reference.pg_functions`) on an
 autocommit connection: the person check, the advisory locks, the generation check, lazy expiry,
 the operation, its booking events and the audit row run on the server as one transaction with
-one durable commit. Everything else — a keyed hold (the idempotency key lives in the policy
+one durable commit — or, when several requests are in flight on the worker's loop, as one
+batch sharing one transaction and one commit (:mod:`targets.reference.direct_batch`; a batch
+of one is the single call). Everything else — a keyed hold (the idempotency key lives in the policy
 store), any other op, any other stack, SQLite — takes the Python path of ``Runtime.handle``.
 
 A request reaches this module either with its person already checked (``Accounts.person_for``,
@@ -25,6 +27,7 @@ from sim.policies.base import Policy, Request
 from sim.policies.stack import PolicyStack
 from sim.service.booking import BookingService, Reply
 from targets.reference.db import Database
+from targets.reference.direct_batch import DirectBatches
 from targets.reference.errors import ApiError
 from targets.reference.loop_pool import LoopPool
 
@@ -129,10 +132,13 @@ class DirectOps:
 
 class AsyncDirectOps:
     """The same calls from the event loop on psycopg's async connections: no hand-off to a
-    thread and back per request (``Service`` uses this one in a uvicorn worker)."""
+    thread and back per request (``Service`` uses this one in a uvicorn worker). Calls made
+    while others are in flight share one transaction and one commit
+    (:mod:`targets.reference.direct_batch`)."""
 
     def __init__(self, url: str, size: int) -> None:
         self.pool = LoopPool(url, size)
+        self.batches = DirectBatches(self.pool)
 
     async def answer(self, req: Request, service: BookingService, generation: int, now: float) -> Reply | None:
         """As :meth:`DirectOps.answer`."""
@@ -140,12 +146,7 @@ class AsyncDirectOps:
         if call is None:
             return None
         sql, params, person, listing = call
-        conn = await self.pool.acquire()
-        try:
-            cur = await conn.execute(_PSYCOPG_SQL[sql], params, prepare=True)
-            row = await cur.fetchone()
-        finally:
-            self.pool.release(conn)
+        row = await self.batches.call((req.op, _PSYCOPG_SQL[sql], params))
         return _reply(row, req.op, person, listing)
 
     async def close(self) -> None:

@@ -18,6 +18,11 @@ in order, what the Python path does in ~9 round trips:
    ``cancel`` (a hold is still one conditional ``UPDATE … FOR UPDATE SKIP LOCKED``);
 4. the ``audit`` row ``Runtime.handle`` writes.
 
+``sg_batch`` runs several such calls (arrays, one element per call) in ONE transaction —
+:mod:`targets.reference.direct_batch`'s group commit: it first takes every advisory lock of the
+batch in (class, key) order, then calls each op's function in arrival order, and returns one
+row per op (the seven columns above plus a listing's ``o_remaining``).
+
 ``sg_list`` (``list_sessions``) returns the code, the person and the ``remaining`` count of each
 session it was given, in that order; the others return ``(code, hold_id, session, slot, person,
 expires_at, state)``: the reply code and the hold the reply carries (NULLs when it carries
@@ -174,6 +179,48 @@ BEGIN
                         WHERE slots.session = s.session AND state = 'free' AND available_at <= p_now) c;
   o_code := 'ok';
   INSERT INTO audit (t, op, code, account, person, ip) VALUES (p_now, 'list_sessions', 'ok', p_account, o_person, p_ip);
+END $fn$;
+
+CREATE OR REPLACE FUNCTION sg_batch(p_op text[], p_gen bigint[], p_account bigint[], p_person bigint[],
+    p_check boolean[], p_ip text[], p_now double precision[], p_session text[],
+    p_ttl double precision[], p_hold bigint[], p_lists jsonb, {out}, OUT o_remaining bigint[])
+RETURNS SETOF record LANGUAGE plpgsql AS $fn$
+DECLARE i int;
+BEGIN
+  -- every advisory lock of the batch first, in (class, key) order — the order in which a
+  -- single op takes its two — so batches of two workers wait on each other but never in a
+  -- cycle; sg_enter takes them again below, which is free (advisory locks are re-entrant).
+  -- One statement (a PERFORM per lock cost ~30 µs per op): the outer target list is
+  -- evaluated row by row over the sorted DISTINCT subquery, which is never flattened.
+  PERFORM pg_advisory_xact_lock(l.c, l.key) FROM (
+      SELECT DISTINCT u.c, u.key FROM (
+          SELECT 1 AS c, mod(a, 2147483647)::int AS key FROM unnest(p_account) AS a
+          UNION ALL
+          SELECT 2, mod(x.person, 2147483647)::int FROM (
+            SELECT coalesce(p, (SELECT min(person) FROM persons WHERE account = a)) AS person
+              FROM unnest(p_person, p_account) AS o(p, a)) x
+          WHERE x.person IS NOT NULL) u
+      ORDER BY u.c, u.key) l;
+  -- then each op in arrival order, each seeing the ones before it: one row per op
+  FOR i IN 1 .. cardinality(p_op) LOOP
+    o_code := NULL; o_hold_id := NULL; o_session := NULL; o_slot := NULL; o_person := NULL;
+    o_expires_at := NULL; o_state := NULL; o_remaining := NULL;
+    IF p_op[i] = 'hold' THEN
+      SELECT r.* INTO o_code, o_hold_id, o_session, o_slot, o_person, o_expires_at, o_state
+        FROM sg_hold(p_gen[i], p_account[i], p_person[i], p_check[i], p_ip[i], p_now[i], p_session[i], p_ttl[i]) r;
+    ELSIF p_op[i] = 'confirm' THEN
+      SELECT r.* INTO o_code, o_hold_id, o_session, o_slot, o_person, o_expires_at, o_state
+        FROM sg_confirm(p_gen[i], p_account[i], p_person[i], p_check[i], p_ip[i], p_now[i], p_hold[i]) r;
+    ELSIF p_op[i] = 'cancel' THEN
+      SELECT r.* INTO o_code, o_hold_id, o_session, o_slot, o_person, o_expires_at, o_state
+        FROM sg_cancel(p_gen[i], p_account[i], p_person[i], p_check[i], p_ip[i], p_now[i], p_hold[i]) r;
+    ELSE  -- list_sessions: its session ids are the i-th array of p_lists
+      SELECT r.* INTO o_code, o_person, o_remaining
+        FROM sg_list(p_gen[i], p_account[i], p_person[i], p_check[i], p_ip[i], p_now[i],
+                     ARRAY(SELECT jsonb_array_elements_text(p_lists -> (i - 1)))) r;
+    END IF;
+    RETURN NEXT;
+  END LOOP;
 END $fn$;
 """.replace("{out}", _OUT)
 

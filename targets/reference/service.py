@@ -84,9 +84,10 @@ class Service:
                                settings.pow_hashes_per_s)
         self.challenges = ChallengeIds(settings.token_secret)
         self.keys = KeyExpiry(settings.idempotency_ttl_s)
-        # PostgreSQL, plain stack: the direct ops from the event loop in one round trip each. A
-        # commit waits for its WAL flush, so more connections than cores keep the server busy;
-        # the total is the database's (48 measured best here: README), split over the workers.
+        # PostgreSQL, plain stack: the direct ops from the event loop in one round trip each,
+        # those in flight together batched into one transaction (direct_batch.py). A commit
+        # waits for its WAL flush, so more connections than cores keep the server busy; the
+        # total is the database's (48 measured best here: README), split over the workers.
         per_worker = max(1, settings.pg_direct_connections // settings.workers)
         self.direct = AsyncDirectOps(settings.db, per_worker) if not self.inline else None
 

@@ -197,3 +197,72 @@ def test_unresolved_person_never_reaches_a_policy(pg_url: str) -> None:
     finally:
         LOOP.run_until_complete(svc.aclose())
 
+
+
+Sent = tuple[str, dict[str, Any], dict[str, Any] | None]  # op, data, extra
+
+
+def _concurrent(svc: Service, token: str, calls: list[Sent]) -> list[Reply]:
+    """Send ``calls`` (op, data, extra) in one event-loop turn, as concurrent requests arrive."""
+    reqs = [perform_core(svc, {"authorization": f"Bearer {token}"}, data, "127.0.0.1", op, extra,
+                         resolve_person=False)[1] for op, data, extra in calls]
+
+    async def all_of() -> list[Reply]:
+        return list(await asyncio.gather(*(svc.handle(r) for r in reqs)))
+
+    return LOOP.run_until_complete(all_of())
+
+
+def test_concurrent_direct_ops_share_one_round_trip(plain: tuple[Service, str]) -> None:
+    """Group commit: the ops of one loop turn are one sg_batch call, one transaction."""
+    svc, token = plain
+    _concurrent(svc, token, [("hold", {"session": "s1"}, None)] * 2)  # prepares sg_batch
+    with _counting(svc) as n:
+        replies = _concurrent(svc, token, [("hold", {"session": "s1"}, None)] * 8)
+    assert [r.code for r in replies] == ["ok"] * 8 and n[0] == 1
+    slots = [r.body["slot"] for r in replies]
+    assert slots == sorted(slots) and len(set(slots)) == 8  # in arrival order, lowest free slot first
+    assert [r.body["hold_id"] for r in replies] == sorted(r.body["hold_id"] for r in replies)
+
+
+def test_a_batch_answers_as_its_ops_one_by_one(plain: tuple[Service, str]) -> None:
+    """Each op of a batch sees the ones before it: hold, confirm and cancel of that hold, a
+    foreign person, a listing — the replies of running them singly in that order."""
+    svc, token = plain
+    held = _call(svc, token, "hold", {"session": "s1"})
+    hold = held.body["hold_id"]
+    reqs: list[Sent] = [("confirm", {}, {"hold": hold}), ("hold", {"session": "s1", "person": 12}, None),
+            ("cancel", {}, {"hold": hold}), ("cancel", {}, {"hold": hold}), ("list_sessions", {}, None),
+            ("hold", {"session": "nope"}, None)]
+    replies_or_errors = _concurrent(svc, token, reqs)
+    codes = [r.code for r in replies_or_errors]
+    assert codes == ["ok", "ok", "ok", "expired", "ok", "not_found"]
+    assert replies_or_errors[0].body["state"] == "confirmed"
+    assert replies_or_errors[2].body["state"] == "cancelled"
+    listed = replies_or_errors[4].body["sessions"]
+    free = 50 - len(svc.db.all("SELECT 1 FROM holds WHERE state = 'held'"))
+    assert listed == [{"id": "s1", "remaining": free, "opens_at": 0.0}]
+    events = svc.db.all("SELECT event, hold_id FROM events WHERE hold_id = ? ORDER BY id", [hold])
+    assert events == [("hold", hold), ("confirm", hold), ("cancel", hold)]
+
+
+def test_a_failing_op_does_not_undo_its_batch(plain: tuple[Service, str]) -> None:
+    """The batch is rolled back and its ops run singly: the failing one gets its error, the
+    others their answers (and their bookings are committed once each)."""
+    svc, token = plain
+    assert svc.direct is not None and svc.runtime.loaded is not None
+    reqs = [perform_core(svc, {"authorization": f"Bearer {token}"}, {"session": "s1"}, "127.0.0.1", "hold",
+                         resolve_person=False)[1] for _ in range(3)]
+    gen = svc.runtime.loaded.generation
+    overflow = ("hold", "SELECT * FROM sg_hold(%s::bigint, %s::bigint, %s::bigint, %s::boolean, %s::text, "
+                "%s::float8, %s::text, %s::float8)", [gen, 1, None, True, "127.0.0.1", 1e308, "s1", 1e308])
+    before = svc.db.all("SELECT count(*) FROM holds")[0][0]
+
+    async def all_of() -> list[Any]:
+        return list(await asyncio.gather(svc.handle(reqs[0]), svc.direct.batches.call(overflow),  # type: ignore[union-attr]
+                                         svc.handle(reqs[1]), svc.handle(reqs[2]), return_exceptions=True))
+
+    out = LOOP.run_until_complete(all_of())
+    assert [r.code for r in (out[0], out[2], out[3])] == ["ok", "ok", "ok"]
+    assert "out of range" in str(out[1])
+    assert svc.db.all("SELECT count(*) FROM holds")[0][0] == before + 3
