@@ -30,6 +30,8 @@ PURE_ENV = "SLOTGRAB_PURE_PYTHON"
 # stays interpreted; so do modules whose functions tests monkeypatch (sim/agents/__init__.py's
 # script_for, the ledger's methods) and pydantic models (they cannot be native classes).
 COMPILED: tuple[str, ...] = (
+    "sim.rng",
+    "sim.scenario.sampler",
     "sim.drivers.simpy_engine",
     "sim.drivers.simpy_driver",
     "sim.drivers.stepping",
