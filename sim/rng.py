@@ -54,8 +54,14 @@ def _int_words(n: int) -> list[int]:
     return out
 
 
+def _mul32(a: int, b: int) -> int:
+    """``a * b`` modulo 2**32 (numpy's uint32 product) for 32-bit ``a`` and ``b``, without a
+    64-bit intermediate: compiled, an int that outgrows 63 bits becomes a slow big int."""
+    return (a * (b & 0xFFFF) + (((a * (b >> 16)) & 0xFFFF) << 16)) & _MASK32
+
+
 def _mix(x: int, y: int) -> int:
-    result = (_MIX_MULT_L * x - _MIX_MULT_R * y) & _MASK32
+    result = (_mul32(_MIX_MULT_L, x) - _mul32(_MIX_MULT_R, y)) & _MASK32
     return result ^ (result >> _XSHIFT)
 
 
@@ -84,8 +90,8 @@ class _Mixer:
 
     def _hashmix(self, value: int) -> int:
         value ^= self.hash_const
-        self.hash_const = (self.hash_const * _MULT_A) & _MASK32
-        value = (value * self.hash_const) & _MASK32
+        self.hash_const = _mul32(self.hash_const, _MULT_A)
+        value = _mul32(value, self.hash_const)
         return value ^ (value >> _XSHIFT)
 
     def copy(self) -> _Mixer:
@@ -105,8 +111,8 @@ class _Mixer:
         low = 0
         for i in range(2 * n_words):
             v = self.pool[i % _POOL_SIZE] ^ h
-            h = (h * _MULT_B) & _MASK32
-            v = (v * h) & _MASK32
+            h = _mul32(h, _MULT_B)
+            v = _mul32(v, h)
             v ^= v >> _XSHIFT
             if i % 2 == 0:
                 low = v
