@@ -55,9 +55,11 @@ def _int_words(n: int) -> list[int]:
 
 
 def _mul32(a: int, b: int) -> int:
-    """``a * b`` modulo 2**32 (numpy's uint32 product) for 32-bit ``a`` and ``b``, without a
-    64-bit intermediate: compiled, an int that outgrows 63 bits becomes a slow big int."""
-    return (a * (b & 0xFFFF) + (((a * (b >> 16)) & 0xFFFF) << 16)) & _MASK32
+    """``a * b`` modulo 2**32 (numpy's uint32 product) for 32-bit ``a`` and ``b``, in 16-bit
+    halves: compiled code multiplies small ints natively only while both factors are under
+    2**31, and a product past 63 bits would be a slow big int."""
+    a_lo, a_hi, b_lo, b_hi = a & 0xFFFF, a >> 16, b & 0xFFFF, b >> 16
+    return (a_lo * b_lo + (((a_hi * b_lo + a_lo * b_hi) & 0xFFFF) << 16)) & _MASK32
 
 
 def _mix(x: int, y: int) -> int:
