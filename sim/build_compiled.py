@@ -4,7 +4,7 @@ Run by ``make install`` / ``make compile`` (mypy, hence mypyc, is a pinned dev d
 It compiles :data:`sim.compiled.COMPILED` with mypyc into extension modules next to their
 sources, one shared library ``sim/hotpath__mypyc*.so`` behind them. It never fails the install:
 if mypyc or the C compiler fails it removes any partial build, prints the errors and a warning
-saying so, and exits 0 — the sources then run as they are (about 1.5x slower, same records). The build
+saying so, and exits 0 — the sources then run as they are (about 1.8x slower, same records). The build
 output is kept in ``build/mypyc/build.log``.
 """
 
@@ -78,7 +78,7 @@ def main() -> int:
         errors = [line for line in log.read_text().splitlines() if "error:" in line.lower()][:10]
         print("\n".join(errors), file=sys.stderr)
         print(f"WARNING: compiling the simulator's hot path failed (see {log}); slotgrab runs as "
-              "pure Python (same records, about 1.5x slower). It needs a C compiler and the "
+              "pure Python (same records, about 1.8x slower). It needs a C compiler and the "
               "Python headers; retry with `make compile`.", file=sys.stderr)
         return 0
     # the build is current from now: setuptools keeps an unchanged library's old time, and

@@ -26,10 +26,14 @@ __all__ = ["COMPILED", "LIBRARY", "PURE_ENV", "compiled_modules", "install_sourc
 
 PURE_ENV = "SLOTGRAB_PURE_PYTHON"
 
-# The event loop's per-request path. A class that users subclass (Policy, in sim/policies/base.py)
-# stays interpreted; so do modules whose functions tests monkeypatch (sim/agents/__init__.py's
-# script_for, the ledger's methods) and pydantic models (they cannot be native classes).
+# The event loop's per-request path, with the per-agent random streams and the distributions'
+# one-at-a-time samplers it draws from (sim.rng, sim.scenario.sampler). A class that users
+# subclass (Policy, in sim/policies/base.py) stays interpreted; so do modules whose functions
+# tests monkeypatch (sim/agents/__init__.py's script_for, the ledger's methods) and pydantic
+# models (they cannot be native classes).
 COMPILED: tuple[str, ...] = (
+    "sim.rng",
+    "sim.scenario.sampler",
     "sim.drivers.simpy_engine",
     "sim.drivers.simpy_driver",
     "sim.drivers.stepping",

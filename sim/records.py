@@ -19,6 +19,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, ClassVar
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
@@ -34,6 +35,7 @@ __all__ = [
 ]
 
 _ARROW = {"d": pa.float64(), "q": pa.int64(), "i": pa.int32(), "s": pa.string()}
+_NUMPY = {"d": np.float64, "q": np.int64, "i": np.int32}
 
 
 class Columns:
@@ -66,7 +68,10 @@ class Columns:
     def to_arrow(self, stamp: dict[str, Any] | None = None) -> pa.Table:
         """An Arrow table, with constant ``stamp`` columns (scenario, policy, seed, rep) added."""
         arrays = {
-            name: pa.array(col, type=_ARROW[code]) if code != "s"
+            # a typed buffer goes over as one numpy copy (read as a sequence, value by value, it
+            # took longer than the rest of the table; a copy, so the buffer may still grow)
+            name: pa.array(np.frombuffer(col, dtype=_NUMPY[code]).copy(), type=_ARROW[code])
+            if code != "s"
             else pa.array(col, type=pa.string()).dictionary_encode()
             for (name, code), col in zip(self.SCHEMA, self._cols, strict=True)
         }

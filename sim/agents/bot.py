@@ -140,7 +140,7 @@ class _Lane:
         crew = self.crew
         self.ids = _Identities(spec)
         self.interval: float = spec.lanes / crew.rate_per_s  # the device's rate shared by its lanes
-        self.jitter = crew.jitter_ms
+        self.jitter = crew.jitter_ms.sampler  # one draw per shot: the compiled sampler
         self.quota = math.ceil(crew.max_slots / spec.crew_lanes)
         self.route = spec.route or ((spec.department, spec.sessions),)
         self.department, self.sessions = self.route[0]
@@ -183,7 +183,7 @@ class _Lane:
             else:
                 self.solves += 1
                 solver = self.crew.captcha
-                yield Wait(solver.latency_s.draw(self.rng), "captcha")
+                yield Wait(solver.latency_s.sampler.draw(self.rng), "captcha")
                 right = bool(self.rng.random() < self.accuracy)
             r = yield Call(op, {**args, **captcha_answer(challenge, right)})
             assert r is not None
@@ -349,7 +349,7 @@ class _Lane:
             False,
         )
         if not self.spins:
-            yield Wait(self.crew.pay_s.draw(self.rng), "pay")
+            yield Wait(self.crew.pay_s.sampler.draw(self.rng), "pay")
             c = yield from self.persist("confirm", {**ident, "hold": s.hold_id}, s.expires_at)
             if not c.ok:
                 return

@@ -102,13 +102,13 @@ class _Visit:
         self.dept_calls.clear()
 
     def think(self) -> float:
-        return self.seg.think_s.draw(self.rng)
+        return self.seg.think_s.sampler.draw(self.rng)
 
     def come_back(self, r: Response, default: float) -> float:
         """Seconds until the patient looks again after being told to wait: Retry-After (or
         ``default``) plus when they happen to look again (``poll_jitter_s``)."""
         base = r.retry_after if r.retry_after is not None else default
-        return base + self.seg.poll_jitter_s.draw(self.rng)
+        return base + self.seg.poll_jitter_s.sampler.draw(self.rng)
 
 
 def _wait_within(v: _Visit, r: Response, seconds: float, reason: str) -> Steps:
@@ -134,7 +134,7 @@ def _solve(v: _Visit, challenge: dict[str, Any]) -> tuple[float, bool]:
     skill = v.seg.captcha.get(kind) or v.seg.captcha.get("image_grid")
     if skill is None:
         return 0.0, False  # the segment declares no skill for this kind: it cannot solve it
-    return skill.solve_s.draw(v.rng), bool(v.rng.random() < skill.accuracy)
+    return skill.solve_s.sampler.draw(v.rng), bool(v.rng.random() < skill.accuracy)
 
 
 def _send(v: _Visit, op: str, extra: dict[str, Any]) -> Steps:
@@ -254,7 +254,7 @@ def _countdown(spec: AgentSpec, sessions: list[dict[str, Any]], now: float) -> f
 
 def _pay(v: _Visit, hold: Response) -> Steps:
     """Pay for a hold; retry the (idempotent) confirm while the answer is transient."""
-    yield Wait(v.seg.pay_s.draw(v.rng), "pay")
+    yield Wait(v.seg.pay_s.sampler.draw(v.rng), "pay")
     extra = {"hold": hold.body["hold_id"]}
     while True:
         r = yield from _send(v, "confirm", extra)
@@ -268,7 +268,7 @@ def _cancel_for_real(v: _Visit, booked: Response) -> Steps:
     seg = v.seg
     if v.cancelled or seg.cancel_p <= 0 or not v.rng.random() < seg.cancel_p:
         return False
-    yield Wait(seg.cancel_after_s.draw(v.rng), "think")
+    yield Wait(seg.cancel_after_s.sampler.draw(v.rng), "think")
     r = yield from _send(v, "cancel", {"hold": booked.body["hold_id"]})
     if not r.ok:
         return False
@@ -319,7 +319,7 @@ def patient(spec: AgentSpec, rng: np.random.Generator) -> AgentScript:
         else:
             target, direct = direct, None
         if h is None:
-            click = spec.reaction * seg.reaction_noise.draw(rng) + seg.jitter_ms.draw(rng) / 1000.0
+            click = spec.reaction * seg.reaction_noise.sampler.draw(rng) + seg.jitter_ms.sampler.draw(rng) / 1000.0
             yield Wait(click, "react")
             h = yield from _send(v, "hold", {"session": target})
             if h.code == "lottery" and not v.entered_lottery:

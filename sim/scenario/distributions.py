@@ -1,6 +1,8 @@
 """Distributions that scenario files declare, e.g. ``{dist: lognormal, median: 0.27, p95: 0.6}``.
 
-Each is a frozen pydantic model with ``sample(rng, n)`` (vectorised) and ``draw(rng)`` (one value).
+Each is a frozen pydantic model with ``sample(rng, n)`` (vectorised) and ``draw(rng)`` (one value);
+``sampler`` is its compiled one-draw-at-a-time twin (:mod:`sim.scenario.sampler`), built once
+per model, that the agents' hot path calls.
 A bare number in YAML means a constant. ``floor``/``cap`` clip draws, e.g. the 0.1 s floor of
 human reaction time.
 """
@@ -13,6 +15,9 @@ from typing import Annotated, Any, Literal
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from sim.scenario import sampler as _sampling
+from sim.scenario.sampler import Sampler
 
 __all__ = ["Const", "Dist", "Exponential", "LogNormal", "Normal", "Uniform", "as_dist"]
 
@@ -34,19 +39,20 @@ class _Base(BaseModel):
             x = np.clip(x, self.floor, self.cap)
         return x
 
-    def _one(self, rng: np.random.Generator) -> float:
-        """One raw draw; subclasses use numpy's scalar call, which consumes the stream
-        exactly as ``_raw(rng, 1)`` does at a fraction of the cost (agents draw one at a time)."""
-        return float(self._raw(rng, 1)[0])
+    def _params(self) -> tuple[int, float, float]:  # pragma: no cover
+        """The sampler's kind and parameters (see :class:`~sim.scenario.sampler.Sampler`)."""
+        raise NotImplementedError
+
+    @cached_property
+    def sampler(self) -> Sampler:
+        """One draw at a time, compiled: numpy's scalar call, which consumes the stream exactly
+        as ``_raw(rng, 1)`` does at a fraction of the cost (agents draw one at a time)."""
+        kind, a, b = self._params()
+        return Sampler(kind, a, b, self.floor, self.cap)
 
     def draw(self, rng: np.random.Generator) -> float:
         """One draw: the same value ``sample(rng, 1)[0]`` would give."""
-        x = self._one(rng)
-        if self.floor is not None and x < self.floor:
-            x = self.floor
-        if self.cap is not None and x > self.cap:
-            x = self.cap
-        return float(x)
+        return self.sampler.draw(rng)
 
     def mean(self) -> float:
         """Mean before clipping (used for pacing and for analytic checks)."""
@@ -62,8 +68,8 @@ class Const(_Base):
     def _raw(self, rng: np.random.Generator, n: int) -> np.ndarray:
         return np.full(n, self.value)
 
-    def _one(self, rng: np.random.Generator) -> float:
-        return self.value
+    def _params(self) -> tuple[int, float, float]:
+        return _sampling.CONST, self.value, 0.0
 
     def mean(self) -> float:
         return self.value
@@ -79,8 +85,8 @@ class Normal(_Base):
     def _raw(self, rng: np.random.Generator, n: int) -> np.ndarray:
         return rng.normal(self.mean_, self.sd, n)
 
-    def _one(self, rng: np.random.Generator) -> float:
-        return rng.normal(self.mean_, self.sd)
+    def _params(self) -> tuple[int, float, float]:
+        return _sampling.NORMAL, self.mean_, self.sd
 
     def mean(self) -> float:
         return self.mean_
@@ -102,8 +108,8 @@ class Uniform(_Base):
     def _raw(self, rng: np.random.Generator, n: int) -> np.ndarray:
         return rng.uniform(self.low, self.high, n)
 
-    def _one(self, rng: np.random.Generator) -> float:
-        return rng.uniform(self.low, self.high)
+    def _params(self) -> tuple[int, float, float]:
+        return _sampling.UNIFORM, self.low, self.high
 
     def mean(self) -> float:
         return (self.low + self.high) / 2
@@ -118,8 +124,8 @@ class Exponential(_Base):
     def _raw(self, rng: np.random.Generator, n: int) -> np.ndarray:
         return rng.exponential(self.mean_, n)
 
-    def _one(self, rng: np.random.Generator) -> float:
-        return rng.exponential(self.mean_)
+    def _params(self) -> tuple[int, float, float]:
+        return _sampling.EXPONENTIAL, self.mean_, 0.0
 
     def mean(self) -> float:
         return self.mean_
@@ -149,8 +155,8 @@ class LogNormal(_Base):
     def _raw(self, rng: np.random.Generator, n: int) -> np.ndarray:
         return rng.lognormal(self._mu, self.sigma, n)
 
-    def _one(self, rng: np.random.Generator) -> float:
-        return rng.lognormal(self._mu, self.sigma)
+    def _params(self) -> tuple[int, float, float]:
+        return _sampling.LOGNORMAL, self._mu, self.sigma
 
     def mean(self) -> float:
         return self.median * math.exp(self.sigma**2 / 2)

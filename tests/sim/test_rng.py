@@ -31,8 +31,11 @@ def test_streams_differ_by_name_index_seed_and_replication():
 
 
 def test_generator_draws_exactly_what_the_canonical_seed_sequence_gives():
-    for seed in (0, 1, 20261122, 2**32 + 5, 2**63 - 1):
-        for rep, index in ((0, ()), (3, (0,)), (7, (123_456,)), (1, (2, 9)), (0, (2**40,))):
+    # seeds of 1, 2, 3 and 5 words (a seed longer than the pool is mixed past it), the largest
+    # 32-bit replication and index, several index words, and keys the fast path leaves to numpy
+    for seed in (0, 1, 20261122, 2**32 + 5, 2**63 - 1, 2**96 + 3, 2**130 + 7):
+        for rep, index in ((0, ()), (3, (0,)), (7, (123_456,)), (1, (2, 9)), (0, (2**40,)),
+                           (2**32 - 1, (2**32 - 1,)), (5, (1, 2, 3, 4, 5)), (2**33, (4,))):
             streams = Streams(seed, rep)
             canonical = np.random.Generator(np.random.PCG64(streams.sequence("agent", *index)))
             assert np.array_equal(streams.generator("agent", *index).random(8), canonical.random(8))
