@@ -10,8 +10,9 @@ human reaction time.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from functools import cached_property
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, Self
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -42,6 +43,13 @@ class _Base(BaseModel):
     def _params(self) -> tuple[int, float, float]:  # pragma: no cover
         """The sampler's kind and parameters (see :class:`~sim.scenario.sampler.Sampler`)."""
         raise NotImplementedError
+
+    def model_copy(self, *, update: Mapping[str, Any] | None = None, deep: bool = False) -> Self:
+        """A copy, as pydantic makes it, without the cached sampler (it would keep the old
+        parameters after ``update``)."""
+        copied = super().model_copy(update=update, deep=deep)
+        copied.__dict__.pop("sampler", None)
+        return copied
 
     @cached_property
     def sampler(self) -> Sampler:

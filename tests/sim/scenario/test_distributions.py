@@ -40,3 +40,10 @@ def test_a_model_with_its_sampler_built_pickles_and_draws_alike() -> None:
     copy = pickle.loads(pickle.dumps(dist))
     assert copy == dist
     assert copy.draw(np.random.default_rng(1)) == dist.draw(np.random.default_rng(1))
+
+
+def test_a_copy_with_new_parameters_draws_with_them_not_with_the_cached_sampler() -> None:
+    dist = TypeAdapter(Dist).validate_python(as_dist({"dist": "normal", "mean": 10.0, "sd": 1.0}))
+    assert dist.sampler.draw(np.random.default_rng(3)) < 20  # the cache is now built
+    moved = dist.model_copy(update={"mean_": 1000.0})
+    assert moved.sampler.draw(np.random.default_rng(3)) > 900
