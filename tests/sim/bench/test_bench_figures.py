@@ -10,7 +10,7 @@ SERVICE = {"sqlite_1_worker": {"requests_per_s": {"median": 9_000.0}},
            "postgresql_2_workers": {"requests_per_s": {"median": 3_000.0}},
            "trivial": {"requests_per_s": {"median": 12_000.0}},
            "sqlite_vs_trivial": 0.74, "postgresql_vs_trivial": 0.26}
-COMPARE = {"parallel_wall_s": {"median": 40.0}, "sequential_wall_s": {"median": 76.0},
+COMPARE = {"parallel_wall_s": {"median": 40.0}, "sequential_wall_s": {"median": 76.0}, "goal_applies": True,
            "parallel_over_sequential": 0.53, "cpu_s_per_cell": {"median": 0.61}}
 
 
@@ -50,3 +50,9 @@ def test_a_ratio_the_benchmark_does_not_give_is_value_over_reference() -> None:
 def test_the_table_has_a_row_per_figure() -> None:
     table = figures_table(figure_rows({}, {}))
     assert table.row_count == len(FIGURES)
+
+
+def test_a_compare_run_smaller_than_the_goals_matrix_is_not_judged() -> None:
+    small = {**COMPARE, "goal_applies": False}
+    row = _row(figure_rows({"compare": small}, {}), "compare 6 policies × 20 seeds, 2 cores")
+    assert row["value"] == 40.0 and row["met"] is None
