@@ -20,9 +20,11 @@ per seed, never the order in which the scenario listed them.
 from __future__ import annotations
 
 import dataclasses
+import gc
 import math
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any, Final
 
 import simpy
@@ -234,10 +236,26 @@ class _Driver:
         return events_scheduled(self.env)
 
     def run(self) -> None:
-        self.env.run(until=self.end)
+        with _collector_paused():
+            self.env.run(until=self.end)
         for run in list(self.running.values()):
             self._finish(run, CUT, self.end)
         self.ledger.finish(self.end)
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector (if it runs): the event loop allocates millions of
+    short-lived objects, and the collections they trigger traversed every agent's generator
+    again and again (~4 % of the loop). The loop makes no reference cycles that need freeing
+    before it ends; reference counting frees its garbage as it goes."""
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if collecting:
+            gc.enable()
 
 
 def run_simulation(
