@@ -33,7 +33,6 @@ import locust  # first import: gevent monkey-patching
 # isort: split
 
 import inspect
-import json
 import sys
 import time
 import zlib
@@ -52,6 +51,7 @@ from sim.drivers.adapter import Answer, HttpRequest, TargetAdapter, begin_run
 from sim.drivers.adapter_loader import load_adapter
 from sim.drivers.load.connection import HttpConnection
 from sim.drivers.load.engine import ShardRun
+from sim.drivers.load.json_body import decode_body, encode_body
 from sim.drivers.load.live_stats import LiveStats
 from sim.drivers.load.plan import LoadPlan, shard_of
 
@@ -128,7 +128,7 @@ class AgentUser(User):
         headers = req.headers
         body = None
         if req.json is not None:
-            body = _ENCODE(req.json).encode()
+            body = encode_body(req.json)
             headers = {**headers, "Content-Type": "application/json"}
         started = time.perf_counter()
         try:
@@ -139,7 +139,7 @@ class AgentUser(User):
             return 0, {}, {}
         status = raw.status
         try:
-            data = json.loads(raw.body) if raw.body else {}
+            data = decode_body(raw.body) if raw.body else {}
         except ValueError:
             data = {}
         if self.locust_stats:
@@ -160,7 +160,6 @@ class AgentUser(User):
         )
 
 
-_ENCODE = json.JSONEncoder(separators=(",", ":")).encode  # built once: dumps() builds one per call
 
 
 def _answerer(adapter: TargetAdapter) -> Callable[[str, HttpRequest, int, dict[str, Any], dict[str, str]], Answer]:

@@ -6,6 +6,8 @@ no network and no Locust (gevent only, without monkey-patching).
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import time
 
 import gevent
@@ -105,3 +107,27 @@ def test_a_busy_generator_starts_agents_late_and_records_it() -> None:
     ):
         first_lag.setdefault(a, s - p)
     assert max(first_lag.values()) > 0.1  # the lateness shows in the request records too
+
+
+_PATCHED_SHARD = r"""
+import locust  # gevent's monkey-patching, as in a load run
+import numpy as np
+from sim.drivers.load.engine import ShardRun
+from sim.drivers.load.plan import LoadPlan
+from sim.scenario.model import Scenario
+before = type(np.random.default_rng(1).bit_generator.lock).__module__
+sc = Scenario.model_validate(%r)
+plan = LoadPlan(sc, 0, "http://127.0.0.1:9", "reference", {}, True, {})
+ShardRun(plan, plan.population().agents)
+after = type(np.random.default_rng(1).bit_generator.lock)
+print(before, after.__module__, after.__name__)
+"""
+
+
+def test_agent_streams_get_c_locks_again_under_gevents_patching() -> None:
+    """numpy's per-generator lock becomes a pure-Python lock once gevent patches threading;
+    a shard restores the C lock for the streams it builds (see engine._numpy_takes_c_locks)."""
+    out = subprocess.run([sys.executable, "-c", _PATCHED_SHARD % (SCENARIO,)], capture_output=True,
+                         text=True, timeout=120, check=True).stdout.split()
+    assert out[0] == "threading"  # the patched lock: what the shard has to undo
+    assert out[1:] == ["_thread", "RLock"]
