@@ -15,7 +15,7 @@ $(STAMP): pyproject.toml constraints.txt
 # The simulator's hot path compiled with mypyc (sim/compiled.py lists the modules). Rebuilt when a
 # source in those packages changes; a failed compile warns and leaves pure Python (same records).
 HOT_SRC  := $(wildcard sim/compiled.py sim/build_compiled.py sim/rng.py sim/scenario/sampler.py \
-                       sim/drivers/*.py sim/agents/*.py sim/service/*.py sim/policies/*.py)
+                       sim/drivers/*.py sim/drivers/load/*.py sim/agents/*.py sim/service/*.py sim/policies/*.py)
 COMPILED := $(VENV)/.compiled
 
 $(COMPILED): $(STAMP) $(HOT_SRC)

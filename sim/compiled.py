@@ -27,8 +27,10 @@ __all__ = ["COMPILED", "LIBRARY", "PURE_ENV", "compiled_modules", "install_sourc
 PURE_ENV = "SLOTGRAB_PURE_PYTHON"
 
 # The event loop's per-request path, with the per-agent random streams and the distributions'
-# one-at-a-time samplers it draws from (sim.rng, sim.scenario.sampler). A class that users
-# subclass (Policy, in sim/policies/base.py) stays interpreted; so do modules whose functions
+# one-at-a-time samplers it draws from (sim.rng, sim.scenario.sampler); and the load driver's
+# (the shard that plays agents, the wire client, JSON bodies: ~10 % of its CPU per request).
+# A class that users subclass (Policy, in sim/policies/base.py; a target adapter; the Locust
+# user) stays interpreted; so do modules whose functions
 # tests monkeypatch (sim/agents/__init__.py's script_for, the ledger's methods) and pydantic
 # models (they cannot be native classes).
 COMPILED: tuple[str, ...] = (
@@ -37,6 +39,9 @@ COMPILED: tuple[str, ...] = (
     "sim.drivers.simpy_engine",
     "sim.drivers.simpy_driver",
     "sim.drivers.stepping",
+    "sim.drivers.load.engine",
+    "sim.drivers.load.connection",
+    "sim.drivers.load.json_body",
     "sim.agents.actions",
     "sim.agents.spec",
     "sim.agents.patient",

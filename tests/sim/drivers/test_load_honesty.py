@@ -76,12 +76,14 @@ def test_an_open_generator_sends_on_time_and_the_stall_is_latency(
 
 def test_a_saturated_generator_shows_up_as_lag(tmp_path: Path, stub_target) -> None:  # type: ignore[no-untyped-def]
     url = stub_target()
-    sc = scenario(tmp_path, 600, "0.5")  # 600 requests due at the same instant, one process
+    sc = scenario(tmp_path, 2000, "0.5")  # 2,000 requests due at the same instant, one process
     out = tmp_path / "burst"
     r = run_slotgrab("load", str(sc), "--target", url, "--out", str(out), "--no-report")
     assert r.returncode == 0, r.stderr
     lag, latency, corrected = lags_and_latencies(out)
-    assert len(lag) == 600
-    assert np.percentile(lag, 99) > 0.02  # one process cannot send 600 requests in one instant
+    assert len(lag) == 2000
+    # one process cannot send them in one instant: wrk itself spends ~10 µs of CPU per request
+    # (slotgrab bench load), so the last 1 % go out ≥ ~20 ms late, and the records must say so
+    assert np.percentile(lag, 99) > 0.02
     assert np.all(corrected >= latency)
     assert np.all(lag >= -0.002)
