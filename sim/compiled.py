@@ -30,9 +30,8 @@ PURE_ENV = "SLOTGRAB_PURE_PYTHON"
 # one-at-a-time samplers it draws from (sim.rng, sim.scenario.sampler); and the load driver's
 # (the shard that plays agents, the wire client, JSON bodies: ~10 % of its CPU per request).
 # A class that users subclass (Policy, in sim/policies/base.py; a target adapter; the Locust
-# user) stays interpreted; so do modules whose functions
-# tests monkeypatch (sim/agents/__init__.py's script_for, the ledger's methods) and pydantic
-# models (they cannot be native classes).
+# user) stays interpreted; so do modules whose functions tests monkeypatch
+# (sim/agents/__init__.py's script_for) and pydantic models (they cannot be native classes).
 COMPILED: tuple[str, ...] = (
     "sim.rng",
     "sim.scenario.sampler",
@@ -46,6 +45,7 @@ COMPILED: tuple[str, ...] = (
     "sim.agents.spec",
     "sim.agents.patient",
     "sim.agents.bot",
+    "sim.domain.ledger",
     "sim.service.booking",
     "sim.service.queueing",
     "sim.policies.stack",
