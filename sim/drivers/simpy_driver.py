@@ -95,6 +95,8 @@ class _Run(ReusableEvent):
         "gen",
         "half_rtt",
         "queued",
+        "request",
+        "request_of",
         "spec",
         "t_send",
     )
@@ -105,6 +107,10 @@ class _Run(ReusableEvent):
         self.half_rtt = spec.rtt / 2
         self.gen: Any = None
         self.call: Call | None = None
+        # the Request last built for this agent, and the Call it was built from: a patient
+        # polling the session list sends the same Call again and again (never mutated)
+        self.request: Request | None = None
+        self.request_of: Call | None = None
         self.t_send = 0.0
         self.calls = 0
         self.burden = 0.0
@@ -189,23 +195,31 @@ class _Driver:
         if start is None:
             reply, done = _OVERLOADED, now
         else:
-            spec = run.spec
-            args = call.args
-            req = make_request(
-                call.op,
-                args.get("account", spec.accounts[0]),
-                args.get("person", spec.persons[0]),
-                args.get("ip", spec.ips[0]),
-                args,
-                spec.agent,
-            )
+            req = run.request
+            if req is None or run.request_of is not call:
+                req = self._request(run, call)
             reply = self.service.handle(req, start)
             if reply.code == "deferred":  # slow lane: re-enter the queue later, same send time
-                run.call = Call(call.op, dict(args, deferred=True))
+                run.call = Call(call.op, dict(call.args, deferred=True))
                 self._wake(run, start + reply.delay_s, now)
                 return
             done = start + service_s
         self._respond(run, call, now, start, done, reply)
+
+    def _request(self, run: _Run, call: Call) -> Request:
+        """The policies' view of ``call`` from ``run``'s agent (kept for the agent's next call)."""
+        spec = run.spec
+        args = call.args
+        req = make_request(
+            call.op,
+            args.get("account", spec.accounts[0]),
+            args.get("person", spec.persons[0]),
+            args.get("ip", spec.ips[0]),
+            args,
+            spec.agent,
+        )
+        run.request, run.request_of = req, call
+        return req
 
     def _respond(
         self, run: _Run, call: Call, t_arrive: float, start: float | None, done: float, reply: Reply
