@@ -70,7 +70,9 @@ def test_an_open_generator_sends_on_time_and_the_stall_is_latency(
     assert r.returncode == 0, r.stderr
     lag, latency, corrected = lags_and_latencies(out)
     assert lag.max() < 0.5 * STALL_S
-    assert latency.max() >= STALL_S  # the stalled request itself
+    # the stalled request itself (the stub's sleep runs on uvloop, whose timers count from the
+    # loop's cached clock at millisecond resolution: they can end a fraction of a ms early)
+    assert latency.max() >= 0.99 * STALL_S
     assert np.percentile(corrected, 90) < 0.1 * STALL_S
 
 
