@@ -53,7 +53,6 @@ PREBUILT_AGENTS = 20_000
 before T0: ≈ 15 µs of CPU each that would otherwise fall in the release burst (≈ 1 KB each)."""
 
 
-
 def _numpy_takes_c_locks() -> None:
     """Give the bit generators made from now on C locks again.
 

@@ -160,8 +160,6 @@ class AgentUser(User):
         )
 
 
-
-
 def _answerer(adapter: TargetAdapter) -> Callable[[str, HttpRequest, int, dict[str, Any], dict[str, str]], Answer]:
     """``answer_with_context`` with its signature question asked once per user, not per call."""
     try:
