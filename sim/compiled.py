@@ -37,6 +37,7 @@ COMPILED: tuple[str, ...] = (
     "sim.scenario.sampler",
     "sim.drivers.simpy_engine",
     "sim.drivers.simpy_driver",
+    "sim.drivers.simpy_skeleton",
     "sim.drivers.stepping",
     "sim.drivers.load.engine",
     "sim.drivers.load.connection",

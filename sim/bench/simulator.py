@@ -5,7 +5,10 @@ Throughput: simulated requests per wall-clock second on one core for a scenario 
 policy stack, ledger, request record — and its response. Reported end to end (population,
 event loop, Arrow tables and the invariant check) and for the event loop alone, as medians of
 several runs, beside a bare SimPy timeout loop measured in the same run (the ratio is what
-survives a busy or different machine). Runs alternate with the reference so noise hits both.
+survives a busy or different machine). Beside both, the skeleton (:mod:`sim.drivers.simpy_skeleton`):
+the simulator's machinery with no model in it, given the scenario's agents and requests per
+agent. It turns the ratio goal into a budget (``budget``: the CPU µs per request the model may
+cost for the goal, and what it costs now). Runs alternate with the references so noise hits all.
 Each figure is also given per CPU second of this process: on a shared machine the wall clock
 counts time the core spent on other processes (``cpu_share`` says how much).
 
@@ -38,6 +41,7 @@ from sim.cli.errors import user_errors
 from sim.compiled import compiled_modules
 from sim.drivers.simpy_driver import run_simulation
 from sim.drivers.simpy_reference import timeout_rates
+from sim.drivers.simpy_skeleton import skeleton_rates
 from sim.scenario import Scenario, load_scenario
 from sim.scenario.overrides import parse_set_options
 
@@ -90,20 +94,39 @@ def _ratio(num: list[float], den: list[float]) -> float:
     return float(statistics.median([a / b for a, b in zip(num, den, strict=True)]))
 
 
+def _budget(sim_cpu: list[float], ref_cpu: list[float],
+            skel_cpu: list[float]) -> dict[str, float]:
+    """The ratio goal as a budget, in CPU µs per request (medians of per-run figures): what the
+    model (queue, policies, ledger, agents' decisions and draws, setup and tables) may cost on
+    top of the skeleton for the simulator to reach ``RATIO_GOAL`` of the bare loop, and what it
+    costs now."""
+    runs = list(zip(sim_cpu, ref_cpu, skel_cpu, strict=True))
+    allowed = [1e6 / (RATIO_GOAL * ref) - 1e6 / skel for _, ref, skel in runs]
+    now = [1e6 / sim - 1e6 / skel for sim, _, skel in runs]
+    return {"model_us_per_request_allowed": statistics.median(allowed),
+            "model_us_per_request_now": statistics.median(now),
+            "skeleton_us_per_request": statistics.median(1e6 / s for s in skel_cpu)}
+
+
 def _throughput(sc: Scenario, runs: int, tick: Callable[..., None]) -> dict[str, Any]:
-    throughput_run(sc)  # warm-up: imports, policy registry, first allocations
+    first = throughput_run(sc)  # warm-up: imports, policy registry, first allocations
     tick()
-    sims, refs = [], []
-    for _ in range(runs):  # alternate, so a busy moment hits the simulator and the reference
+    # the skeleton gets the scenario's shape: as many agents, as many requests each
+    shape = {"agents": int(first["agents"]),
+             "requests_per_agent": max(round(first["requests"] / first["agents"]), 1)}
+    sims, refs, skels = [], [], []
+    for _ in range(runs):  # alternate, so a busy moment hits the simulator and the references
         sims.append(throughput_run(sc))
         tick()
         refs.append(timeout_rates(**REFERENCE))
+        skels.append(skeleton_rates(**shape))
         tick()
 
     def col(key: str) -> list[float]:
         return [s[key] for s in sims]
 
     ref_wall, ref_cpu = [r[0] for r in refs], [r[1] for r in refs]
+    skel_wall, skel_cpu = [r[0] for r in skels], [r[1] for r in skels]
     events_per_request = sims[0]["events"] / sims[0]["requests"]
     return {
         "agents": sims[0]["agents"],
@@ -122,7 +145,11 @@ def _throughput(sc: Scenario, runs: int, tick: Callable[..., None]) -> dict[str,
         },
         "reference": {"what": "bare SimPy timeout loop", **REFERENCE,
                       "timeouts_per_s": spread(ref_wall), "timeouts_per_cpu_s": spread(ref_cpu)},
+        "skeleton": {"what": "the simulator's machinery with no model (sim/drivers/simpy_skeleton.py)",
+                     **shape, "req_per_s": spread(skel_wall), "req_per_cpu_s": spread(skel_cpu)},
+        "budget": _budget(col("req_per_cpu_s"), ref_cpu, skel_cpu),
         "ratio": {
+            "skeleton_over_timeouts_per_s": _ratio(skel_wall, ref_wall),
             "req_per_s_over_timeouts_per_s": _ratio(col("req_per_s"), ref_wall),
             "loop_req_per_s_over_timeouts_per_s": _ratio(col("loop_req_per_s"), ref_wall),
             "req_per_cpu_s_over_timeouts_per_cpu_s": _ratio(col("req_per_cpu_s"), ref_cpu),

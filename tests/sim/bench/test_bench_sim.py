@@ -44,6 +44,15 @@ def test_bench_sim_reports_throughput_reference_ratio_and_memory(tmp_path, monke
     assert set(report["throughput"]["phases_s"]) == {"setup", "loop", "records"}
     assert report["reference"]["timeouts_per_s"]["median"] > 0
     assert report["ratio"]["req_per_s_over_timeouts_per_s"] > 0
+    # the skeleton runs the scenario's shape, and the ratio goal is read as a budget beside it
+    assert report["skeleton"]["agents"] == report["agents"]
+    assert report["skeleton"]["requests_per_agent"] == round(report["requests_per_run"]
+                                                             / report["agents"])
+    assert report["ratio"]["skeleton_over_timeouts_per_s"] > 0
+    budget = report["budget"]
+    assert budget["skeleton_us_per_request"] > 0
+    assert budget["model_us_per_request_allowed"] < 1e6 / (0.6 * report["reference"]
+                                                            ["timeouts_per_cpu_s"]["min"])
     assert report["memory"]["agents"] == 1000
     assert 0 < report["memory"]["peak_rss_bytes"] < 2**31
 
