@@ -39,9 +39,7 @@ def _script(waits: list[float]) -> Generator[Wait | Call, Response | None, None]
     call = Call("list_sessions")
     for w in waits:
         yield Wait(w, "think")
-        resp = yield call
-        if resp is None:  # never: every call is answered
-            return
+        yield call
 
 
 class _Agent(ReusableEvent):
@@ -104,7 +102,7 @@ def skeleton_run(waits: list[list[float]]) -> RequestLog:
     return sk.requests
 
 
-def skeleton_rates(agents: int = 3_000, requests_per_agent: int = 23,
+def skeleton_rates(agents: int = 3_014, requests_per_agent: int = 23,
                    seed: int = 0) -> tuple[float, float]:
     """Requests per wall-clock second and per CPU second (agents' creation included); the
     defaults are release-peak's agents and requests per agent."""
